@@ -1,0 +1,89 @@
+using BitNet.Runtime.Gguf;
+using BitNet.Runtime.Model;
+using BitNet.Runtime.Tokenization;
+
+namespace BitNet.Runtime;
+
+/// <summary>
+/// A loaded BitNet b1.58 model: configuration, weights, tokenizer. Create an <see cref="InferenceSession"/> per
+/// sequence to run it.
+/// </summary>
+/// <remarks>Thread-safe: the model is read-only after loading; sessions hold all per-sequence state.</remarks>
+public sealed class BitNetModel : IDisposable
+{
+    private readonly GgufFile _file;
+    private readonly BitNetForward _forward;
+
+    private BitNetModel(GgufFile file, BitNetConfig config, BitNetWeights weights, BitNetTokenizer tokenizer, BitNetModelOptions options, string path)
+    {
+        _file = file;
+        Config = config;
+        Weights = weights;
+        Tokenizer = tokenizer;
+        Options = options;
+        ModelPath = path;
+        ContextLength = options.ContextLength ?? config.ContextLength;
+        ModelId = file.Metadata.GetStringOrDefault("general.name") is { Length: > 0 } name ? name : Path.GetFileNameWithoutExtension(path);
+        _forward = new BitNetForward(config, weights, options.ActivationQuantization);
+    }
+
+    /// <summary>The model's hyper-parameters.</summary>
+    public BitNetConfig Config { get; }
+
+    /// <summary>The weights.</summary>
+    public BitNetWeights Weights { get; }
+
+    /// <summary>The tokenizer built from the GGUF's own vocabulary.</summary>
+    public BitNetTokenizer Tokenizer { get; }
+
+    /// <summary>The options the model was loaded with.</summary>
+    public BitNetModelOptions Options { get; }
+
+    /// <summary>The GGUF file path.</summary>
+    public string ModelPath { get; }
+
+    /// <summary>A short id for the model: GGUF <c>general.name</c>, else the file name.</summary>
+    public string ModelId { get; }
+
+    /// <summary>Positions per sequence.</summary>
+    public int ContextLength { get; }
+
+    /// <summary>The parsed GGUF file (metadata and tensor infos).</summary>
+    public GgufFile File => _file;
+
+    /// <summary>Loads a model; with no options, the default model with default settings.</summary>
+    /// <exception cref="FileNotFoundException">The model file does not exist.</exception>
+    /// <exception cref="GgufFormatException">The file is malformed, or a required key or tensor is missing or misshapen.</exception>
+    /// <exception cref="NotSupportedException">The architecture or a tensor type is not supported.</exception>
+    public static BitNetModel Load(BitNetModelOptions? options = null)
+    {
+        options ??= new BitNetModelOptions();
+        options.Validate();
+        var path = DefaultModel.Resolve(options.ModelPath);
+        var file = GgufFile.Open(path);
+        try
+        {
+            var config = BitNetConfig.FromGguf(file);
+            if (options.ContextLength > config.ContextLength)
+                throw new ArgumentOutOfRangeException(nameof(options), options.ContextLength,
+                    $"ContextLength {options.ContextLength} exceeds the {config.ContextLength} positions the model was trained for.");
+            var weights = BitNetWeights.Load(file, config);
+            var tokenizer = BitNetTokenizer.FromGguf(file);
+            return new BitNetModel(file, config, weights, tokenizer, options, path);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads the model at <paramref name="path"/> with otherwise default options.</summary>
+    public static BitNetModel Load(string path) => Load(new BitNetModelOptions { ModelPath = path });
+
+    /// <summary>Starts a new, empty sequence.</summary>
+    public InferenceSession CreateSession() => new(_forward, ContextLength);
+
+    /// <summary>Releases the memory-mapped file.</summary>
+    public void Dispose() => _file.Dispose();
+}

@@ -1,0 +1,82 @@
+namespace BitNet.Runtime.Model;
+
+/// <summary>
+/// One sequence being evaluated: its KV cache, its scratch buffers and its position. Feed it tokens; read the
+/// next-token logits.
+/// </summary>
+/// <remarks>Not thread-safe: a session belongs to one sequence at a time. Different sessions of the same model run concurrently.</remarks>
+public sealed class InferenceSession
+{
+    private readonly BitNetForward _forward;
+    private readonly KvCache.KvCache _cache;
+    private readonly ForwardState _state;
+    private int _logitsPosition = -1;
+
+    internal InferenceSession(BitNetForward forward, int contextLength)
+    {
+        _forward = forward;
+        var config = forward.Config;
+        ContextLength = contextLength;
+        _cache = new KvCache.KvCache(config.BlockCount, contextLength, config.KvDimension);
+        _state = new ForwardState(config, contextLength);
+    }
+
+    /// <summary>Positions this session holds.</summary>
+    public int ContextLength { get; }
+
+    /// <summary>Tokens evaluated so far (the position of the next token).</summary>
+    public int Position { get; private set; }
+
+    /// <summary>Positions still free.</summary>
+    public int Remaining => ContextLength - Position;
+
+    /// <summary>Bytes the KV cache holds per token.</summary>
+    public long KvBytesPerToken => _cache.BytesPerToken;
+
+    /// <summary>The logits computed by the last evaluation that asked for them (valid until the next evaluation).</summary>
+    public ReadOnlySpan<float> Logits => _logitsPosition >= 0 ? _state.Logits : throw new InvalidOperationException("No logits have been computed yet.");
+
+    /// <summary>Evaluates prompt tokens; returns the logits after the last one.</summary>
+    /// <exception cref="ContextLengthExceededException">The tokens do not fit in the remaining context.</exception>
+    public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens, CancellationToken cancellationToken = default)
+    {
+        if (tokens.IsEmpty) throw new ArgumentException("Prefill needs at least one token.", nameof(tokens));
+        EnsureRoom(tokens.Length);
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Evaluate(tokens[i], computeLogits: i == tokens.Length - 1);
+        }
+        return _state.Logits;
+    }
+
+    /// <summary>Evaluates one token at the current position; returns the next-token logits.</summary>
+    public ReadOnlySpan<float> Decode(int token) => Evaluate(token, computeLogits: true);
+
+    /// <summary>Evaluates one token; computes logits only when asked (prompt tokens before the last need none).</summary>
+    public ReadOnlySpan<float> Evaluate(int token, bool computeLogits)
+    {
+        var vocabulary = _forward.Config.VocabularySize;
+        if ((uint)token >= (uint)vocabulary)
+            throw new ArgumentOutOfRangeException(nameof(token), token, $"Token ids run from 0 to {vocabulary - 1}.");
+        EnsureRoom(1);
+        var logits = _forward.Forward(token, Position, _cache, _state, computeLogits);
+        if (computeLogits) _logitsPosition = Position;
+        Position++;
+        return logits;
+    }
+
+    /// <summary>Forgets every token after <paramref name="position"/> (0 empties the sequence); the cache is reused.</summary>
+    public void Rewind(int position = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(position, Position);
+        Position = position;
+        _logitsPosition = -1;
+    }
+
+    private void EnsureRoom(int tokens)
+    {
+        if (tokens > Remaining) throw new ContextLengthExceededException(Position + tokens, ContextLength);
+    }
+}
