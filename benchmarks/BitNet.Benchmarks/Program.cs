@@ -1,1 +1,4 @@
-System.Console.WriteLine();
+using BenchmarkDotNet.Running;
+
+// Run all: dotnet run -c Release --project benchmarks/BitNet.Benchmarks -- --filter '*'
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
