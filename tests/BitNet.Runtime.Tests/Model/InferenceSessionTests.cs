@@ -1,0 +1,60 @@
+using BitNet.Runtime.Model;
+using BitNet.Tests;
+
+namespace BitNet.Runtime.Tests.Model;
+
+public sealed class InferenceSessionTests
+{
+    [Theory]
+    [InlineData(ActivationQuantization.None)]
+    [InlineData(ActivationQuantization.Int8PerToken)]
+    public void Decode_AllocatesNothingPerToken(ActivationQuantization activationQuantization)
+    {
+        using var model = TinyModel.Load(activationQuantization);
+        var session = model.CreateSession();
+        session.Decode(1); // warm-up: JIT and first-call paths
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 64; i++) session.Decode(412 + i);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void PromptLongerThanContext_ThrowsNamingTheLengths()
+    {
+        using var model = TinyModel.Load(contextLength: 8);
+        var session = model.CreateSession();
+        var error = Assert.Throws<ContextLengthExceededException>(() => session.Prefill(new int[9]));
+        Assert.Equal(9, error.RequiredTokens);
+        Assert.Equal(8, error.ContextLength);
+        Assert.Contains("9", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, session.Position); // nothing was evaluated
+    }
+
+    [Fact]
+    public void ContextLargerThanModel_IsRejected()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => TinyModel.Load(contextLength: 257));
+        Assert.Contains("256", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TokenOutOfRange_IsRejected()
+    {
+        using var model = TinyModel.Load();
+        var session = model.CreateSession();
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.Decode(4096));
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.Decode(-1));
+    }
+
+    [Fact]
+    public void Rewind_ReproducesTheSameLogits()
+    {
+        using var model = TinyModel.Load();
+        var session = model.CreateSession();
+        var first = session.Prefill([1, 412, 436, 261, 385]).ToArray();
+        session.Decode(4038);
+        session.Rewind(4);
+        var again = session.Decode(385).ToArray();
+        Assert.Equal(first, again);
+    }
+}
