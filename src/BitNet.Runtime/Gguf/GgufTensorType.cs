@@ -3,7 +3,8 @@ namespace BitNet.Runtime.Gguf;
 /// <summary>ggml tensor type ids as stored in GGUF tensor infos.</summary>
 /// <remarks>
 /// Id 36 means <see cref="I2_S"/> only in files written by bitnet.cpp (architecture <c>bitnet-b1.58</c>, <c>bitnet-25</c>
-/// or <c>bitnet</c>); upstream ggml retired that id. See docs/formats.md.
+/// or <c>bitnet</c>); upstream ggml retired that id. Id 39 is <see cref="MXFP4"/> upstream but TL2 in bitnet.cpp files,
+/// which the reader refuses. See docs/formats.md.
 /// </remarks>
 public enum GgufTensorType : uint
 {
