@@ -53,8 +53,8 @@ public static class GgufTensorTypes
         GgufTensorType.IQ1_M => (256, 56),
         GgufTensorType.TQ1_0 => (256, 54),
         GgufTensorType.TQ2_0 => (256, 66),
-        // I2_S has no per-block geometry: 2 bits per element plus a 32-byte tail (see ByteSize).
-        GgufTensorType.I2_S => (4, 1),
+        // I2_S packs 128 elements into 32 bytes (rows never straddle a block), then one 32-byte tail per tensor (see ByteSize).
+        GgufTensorType.I2_S => (128, 32),
         _ => (0, 0),
     };
 
