@@ -1,0 +1,35 @@
+namespace BitNet.Runtime.Kernels.Ternary;
+
+/// <summary>The registry of ternary kernel paths and the one-time choice among them.</summary>
+internal static class TernaryKernels
+{
+    /// <summary>Every path, fastest first.</summary>
+    public static IReadOnlyList<TernaryKernel> All { get; } =
+    [
+        new Avx512TernaryKernel(),
+        new AvxVnniTernaryKernel(),
+        new Avx2TernaryKernel(),
+        new AdvSimdDotTernaryKernel(),
+        new Vector128TernaryKernel(),
+        new ScalarTernaryKernel(),
+    ];
+
+    /// <summary>The paths this CPU supports, fastest first.</summary>
+    public static IReadOnlyList<TernaryKernel> Supported { get; } = [.. All.Where(k => k.IsSupported)];
+
+    /// <summary>The fastest supported path, chosen once.</summary>
+    public static TernaryKernel Best { get; } = Supported[0];
+
+    /// <summary>The kernel for a requested path; <see cref="KernelPath.Auto"/> means <see cref="Best"/>.</summary>
+    /// <exception cref="NotSupportedException">This CPU cannot run the requested path.</exception>
+    public static TernaryKernel Get(KernelPath path)
+    {
+        if (path == KernelPath.Auto) return Best;
+        foreach (var kernel in All)
+            if (kernel.Path == path)
+                return kernel.IsSupported
+                    ? kernel
+                    : throw new NotSupportedException($"This CPU cannot run the {path} kernels. Supported here: {string.Join(", ", Supported)}.");
+        throw new ArgumentOutOfRangeException(nameof(path), path, "Unknown kernel path.");
+    }
+}

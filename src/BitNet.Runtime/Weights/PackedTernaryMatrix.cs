@@ -1,0 +1,144 @@
+using System.Runtime.InteropServices;
+
+namespace BitNet.Runtime.Weights;
+
+/// <summary>
+/// The engine's one internal ternary layout, which every weight format (I2_S, TQ1_0, TQ2_0, float masters) is
+/// repacked into at load, and which every ternary kernel reads.
+/// </summary>
+/// <remarks>
+/// <para><b>Layout.</b> Row-major, <see cref="Rows"/> rows of <see cref="RowBytes"/> bytes; a row holds
+/// <see cref="PaddedColumns"/> = <see cref="Columns"/> rounded up to 256 elements (padding is 0). Each 256-element chunk
+/// takes 64 bytes: byte m of chunk j holds elements 256j + m + 64g for g = 0..3, in bits 2g..2g+1, as the code
+/// c = t + 1 ∈ {0, 1, 2}.</para>
+/// <para><b>Why.</b> One 64-byte load is one AVX-512 register (two AVX2 registers, four 128-bit ones). Shifting it
+/// right by 2g and masking with 3 yields the codes of 64 consecutive elements in order, ready for a u8 × s8
+/// multiply-add against 64 consecutive int8 activations — no shuffles. The unsigned codes suit vpmaddubsw/vpdpbusd
+/// (unsigned × signed); the kernel subtracts Σx once per row to turn Σ c·x into Σ t·x. 2 bits per weight is what
+/// I2_S and TQ2_0 cost as well, so decode streams the same bytes as the native engines.</para>
+/// <para><b>Scales.</b> One float per tensor (<see cref="Scale"/>), or, for formats with a scale per 256-block whose
+/// scales differ (general TQ1_0/TQ2_0 files), one per row and block (<see cref="BlockScales"/>).</para>
+/// <para>The codes live in 64-byte-aligned native memory, released by <see cref="Dispose"/> (or the finalizer).</para>
+/// </remarks>
+public sealed unsafe class PackedTernaryMatrix : IDisposable
+{
+    /// <summary>Elements per chunk (and per scale block).</summary>
+    public const int ChunkElements = 256;
+
+    /// <summary>Bytes per chunk.</summary>
+    public const int ChunkBytes = ChunkElements / 4;
+
+    private byte* _codes;
+
+    /// <summary>Allocates a matrix whose every weight is 0 (code 1).</summary>
+    public PackedTernaryMatrix(string name, int rows, int columns, float scale, float[]? blockScales = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(columns);
+        Name = name;
+        Rows = rows;
+        Columns = columns;
+        PaddedColumns = checked((columns + ChunkElements - 1) / ChunkElements * ChunkElements);
+        RowBytes = PaddedColumns / 4;
+        ChunksPerRow = PaddedColumns / ChunkElements;
+        Scale = scale;
+        if (blockScales is not null && blockScales.Length != (long)rows * ChunksPerRow)
+            throw new ArgumentException($"{name}: expected {(long)rows * ChunksPerRow} block scales, got {blockScales.Length}.", nameof(blockScales));
+        BlockScales = blockScales;
+        ByteCount = checked((long)rows * RowBytes);
+        _codes = (byte*)NativeMemory.AlignedAlloc((nuint)ByteCount, 64);
+        new Span<byte>(_codes, checked((int)ByteCount)).Fill(0b01_01_01_01);
+        GC.AddMemoryPressure(ByteCount);
+    }
+
+    /// <summary>Releases the native memory if <see cref="Dispose"/> was not called.</summary>
+    ~PackedTernaryMatrix() => Free();
+
+    /// <summary>The tensor name.</summary>
+    public string Name { get; }
+
+    /// <summary>Output features.</summary>
+    public int Rows { get; }
+
+    /// <summary>Input features.</summary>
+    public int Columns { get; }
+
+    /// <summary>Input features rounded up to a whole chunk.</summary>
+    public int PaddedColumns { get; }
+
+    /// <summary>Bytes per row.</summary>
+    public int RowBytes { get; }
+
+    /// <summary>256-element chunks per row.</summary>
+    public int ChunksPerRow { get; }
+
+    /// <summary>The per-tensor scale (used when <see cref="BlockScales"/> is null).</summary>
+    public float Scale { get; }
+
+    /// <summary>Scales per row and 256-block ([row × ChunksPerRow]), or null when one scale serves the tensor.</summary>
+    public float[]? BlockScales { get; }
+
+    /// <summary>Bytes of packed codes.</summary>
+    public long ByteCount { get; }
+
+    /// <summary>The packed codes (valid until disposed).</summary>
+    public byte* Codes => _codes != null ? _codes : throw new ObjectDisposedException(Name);
+
+    /// <summary>One row's packed codes.</summary>
+    public ReadOnlySpan<byte> Row(int row)
+    {
+        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row));
+        return new ReadOnlySpan<byte>(Codes + (long)row * RowBytes, RowBytes);
+    }
+
+    /// <summary>The ternary value at (row, column).</summary>
+    public int this[int row, int column]
+    {
+        get
+        {
+            if ((uint)column >= (uint)Columns) throw new ArgumentOutOfRangeException(nameof(column));
+            var b = Row(row)[ByteIndex(column)];
+            return ((b >> Shift(column)) & 3) - 1;
+        }
+    }
+
+    /// <summary>Writes one row from ternary values (each -1, 0 or +1; <see cref="Columns"/> of them).</summary>
+    public void SetRow(int row, ReadOnlySpan<sbyte> values)
+    {
+        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row));
+        if (values.Length != Columns) throw new ArgumentException($"{Name}: a row has {Columns} values, got {values.Length}.", nameof(values));
+        var dest = new Span<byte>(Codes + (long)row * RowBytes, RowBytes);
+        dest.Fill(0b01_01_01_01);
+        for (var k = 0; k < values.Length; k++)
+        {
+            var t = values[k];
+            if (t is < -1 or > 1) throw new ArgumentException($"{Name}: row {row} column {k} holds {t}, not a ternary value.", nameof(values));
+            var shift = Shift(k);
+            ref var b = ref dest[ByteIndex(k)];
+            b = (byte)((b & ~(3 << shift)) | ((t + 1) << shift));
+        }
+    }
+
+    /// <summary>Frees the codes.</summary>
+    public void Dispose()
+    {
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    private static int ByteIndex(int column) => column / ChunkElements * ChunkBytes + column % ChunkBytes;
+
+    private static int Shift(int column) => column % ChunkElements / ChunkBytes * 2;
+
+    private void Free()
+    {
+        var p = _codes;
+        _codes = null;
+        if (p != null)
+        {
+            NativeMemory.AlignedFree(p);
+            GC.RemoveMemoryPressure(ByteCount);
+        }
+    }
+}
