@@ -52,18 +52,35 @@ public static class FloatTensorReader
     /// BitNet weights) is recovered exactly as sign(W) · max|W|; re-applying absmean would shrink every weight by the
     /// fraction of non-zeros. A true float master is ternarized by absmean: s = mean|W|, Q = clamp(round(W / s), -1, 1).
     /// </summary>
+    /// <remarks>The packed path (<see cref="FloatTernaryWeights"/>) applies the same rules through the same code.</remarks>
     public static TernaryMatrix ReadTernary(GgufFile file, GgufTensorInfo tensor)
     {
-        var values = ReadAll(file, tensor);
-        var rows = checked((int)tensor.RowCount);
-        var columns = checked((int)tensor.RowLength);
+        var values = ReadTernaryValues(file, tensor, out var scale);
+        return new TernaryMatrix(tensor.Name, checked((int)tensor.RowCount), checked((int)tensor.RowLength), values, scale);
+    }
 
+    /// <summary>Reads a float master and ternarizes it (<see cref="Ternarize"/>): the values (-1, 0 or +1, row-major) and the scale.</summary>
+    internal static float[] ReadTernaryValues(GgufFile file, GgufTensorInfo tensor, out float scale)
+    {
+        var values = ReadAll(file, tensor);
+        scale = Ternarize(values, tensor.Name, tensor.DataOffset, file.SourceName);
+        return values;
+    }
+
+    /// <summary>
+    /// The engine's one float → ternary rule, in place: replaces every weight by its ternary value and returns the scale.
+    /// Already-ternary weights ({-s, 0, +s}) give sign(W) and s = max|W| exactly; any other tensor is ternarized by
+    /// absmean (s = mean|W|, Q = clamp(round(W / s), -1, 1)).
+    /// </summary>
+    /// <exception cref="GgufFormatException">A weight is NaN or infinite (named by <paramref name="name"/>, <paramref name="offset"/>).</exception>
+    internal static float Ternarize(Span<float> values, string name, long offset, string? source)
+    {
         var max = 0f;
         var alreadyTernary = true;
         foreach (var v in values)
         {
             if (!float.IsFinite(v))
-                throw new GgufFormatException(tensor.Name, tensor.DataOffset, $"the weights contain a non-finite value ({v}).", file.SourceName);
+                throw new GgufFormatException(name, offset, $"the weights contain a non-finite value ({v}).", source);
             var a = MathF.Abs(v);
             if (a > max)
             {
@@ -76,18 +93,15 @@ public static class FloatTensorReader
             }
         }
 
-        float scale;
         if (alreadyTernary)
         {
-            scale = max;
             for (var i = 0; i < values.Length; i++) values[i] = MathF.Sign(values[i]);
+            return max;
         }
-        else
-        {
-            scale = TensorPrimitives.SumOfMagnitudes(values) / values.Length;
-            var inverse = scale > 0 ? 1f / scale : 0f;
-            for (var i = 0; i < values.Length; i++) values[i] = Math.Clamp(MathF.Round(values[i] * inverse), -1f, 1f);
-        }
-        return new TernaryMatrix(tensor.Name, rows, columns, values, scale);
+
+        var scale = TensorPrimitives.SumOfMagnitudes(values) / values.Length;
+        var inverse = scale > 0 ? 1f / scale : 0f;
+        for (var i = 0; i < values.Length; i++) values[i] = Math.Clamp(MathF.Round(values[i] * inverse), -1f, 1f);
+        return scale;
     }
 }
