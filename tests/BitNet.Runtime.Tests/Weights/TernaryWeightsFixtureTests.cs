@@ -111,6 +111,80 @@ public sealed class FloatTernaryWeightsTests
         }
     }
 
+    public static TheoryData<string, int> Distributions => new()
+    {
+        { "ternary", 1001 }, { "ternary", 4096 }, { "ternary-negative-zero", 77 }, { "zeros", 19 }, { "negative-zeros", 64 },
+        { "float", 1001 }, { "float", 4096 }, { "ties", 515 }, { "one-off-value", 300 }, { "single", 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Distributions))]
+    public void Ternarize_MatchesTheScalarRule(string kind, int length)
+    {
+        var random = new Random(length);
+        var values = new float[length];
+        const float s = 0.0258789f;
+        for (var i = 0; i < length; i++)
+            values[i] = kind switch
+            {
+                "ternary" => (random.Next(3) - 1) * s,
+                "ternary-negative-zero" => random.Next(3) switch { 0 => -s, 1 => -0f, _ => s },
+                "zeros" => 0f,
+                "negative-zeros" => -0f,
+                "ties" => (random.Next(7) - 3) * 0.5f,      // ±0.5, ±1.5 of the mean hit round-half-to-even
+                "one-off-value" => i == length - 1 ? s / 2 : (random.Next(3) - 1) * s,
+                _ => (float)(random.NextDouble() * 2 - 1),
+            };
+        var expected = (float[])values.Clone();
+        var expectedScale = ScalarRule(expected);
+        var scale = FloatTensorReader.Ternarize(values, "w", 0, null);
+        Assert.Equal(BitConverter.SingleToInt32Bits(expectedScale), BitConverter.SingleToInt32Bits(scale));
+        for (var i = 0; i < length; i++)
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected[i]), BitConverter.SingleToInt32Bits(values[i]));
+    }
+
+    [Theory]
+    [InlineData(float.NaN, 3)]
+    [InlineData(float.PositiveInfinity, 500)]
+    [InlineData(float.NegativeInfinity, 4095)]
+    public void Ternarize_RejectsTheFirstNonFiniteValue(float bad, int at)
+    {
+        var values = new float[4096];
+        values[at] = bad;
+        var ex = Assert.Throws<GgufFormatException>(() => FloatTensorReader.Ternarize(values, "w", 64, "f.gguf"));
+        Assert.Equal(64, ex.Offset);
+        Assert.Contains(bad.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The rule as first written, one value at a time.</summary>
+    private static float ScalarRule(float[] values)
+    {
+        var max = 0f;
+        var alreadyTernary = true;
+        foreach (var v in values)
+        {
+            var a = MathF.Abs(v);
+            if (a > max)
+            {
+                if (max != 0) alreadyTernary = false;
+                max = a;
+            }
+            else if (a != 0 && a != max)
+            {
+                alreadyTernary = false;
+            }
+        }
+        if (alreadyTernary)
+        {
+            for (var i = 0; i < values.Length; i++) values[i] = MathF.Sign(values[i]);
+            return max;
+        }
+        var scale = System.Numerics.Tensors.TensorPrimitives.SumOfMagnitudes(values) / values.Length;
+        var inverse = scale > 0 ? 1f / scale : 0f;
+        for (var i = 0; i < values.Length; i++) values[i] = Math.Clamp(MathF.Round(values[i] * inverse), -1f, 1f);
+        return scale;
+    }
+
     private static (TernaryMatrix Matrix, PackedTernaryMatrix Packed) AssertSame(GgufFile file, GgufTensorInfo tensor)
     {
         var matrix = FloatTensorReader.ReadTernary(file, tensor);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using BitNet.Runtime.Gguf;
@@ -75,33 +76,69 @@ public static class FloatTensorReader
     /// <exception cref="GgufFormatException">A weight is NaN or infinite (named by <paramref name="name"/>, <paramref name="offset"/>).</exception>
     internal static float Ternarize(Span<float> values, string name, long offset, string? source)
     {
-        var max = 0f;
-        var alreadyTernary = true;
-        foreach (var v in values)
+        var max = MaxMagnitude(values, name, offset, source);
+        if (IsTernary(values, max))
         {
-            if (!float.IsFinite(v))
-                throw new GgufFormatException(name, offset, $"the weights contain a non-finite value ({v}).", source);
-            var a = MathF.Abs(v);
-            if (a > max)
-            {
-                if (max != 0) alreadyTernary = false;
-                max = a;
-            }
-            else if (a != 0 && a != max)
-            {
-                alreadyTernary = false;
-            }
-        }
-
-        if (alreadyTernary)
-        {
-            for (var i = 0; i < values.Length; i++) values[i] = MathF.Sign(values[i]);
+            // v / max is exactly -1, ±0 or +1; adding +0 turns -0 into +0 (sign(-0) = 0).
+            if (max > 0) TensorPrimitives.Divide(values, max, values);
+            TensorPrimitives.Add(values, 0f, values);
             return max;
         }
 
         var scale = TensorPrimitives.SumOfMagnitudes(values) / values.Length;
         var inverse = scale > 0 ? 1f / scale : 0f;
-        for (var i = 0; i < values.Length; i++) values[i] = Math.Clamp(MathF.Round(values[i] * inverse), -1f, 1f);
+        // clamp(round(v / s), -1, 1) with round half to even, as MathF.Round.
+        TensorPrimitives.Multiply(values, inverse, values);
+        TensorPrimitives.Round(values, values);
+        TensorPrimitives.Max(values, -1f, values);
+        TensorPrimitives.Min(values, 1f, values);
         return scale;
+    }
+
+    /// <summary>max|v|, after checking that every value is finite.</summary>
+    private static float MaxMagnitude(ReadOnlySpan<float> values, string name, long offset, string? source)
+    {
+        var maxV = Vector<float>.Zero;
+        var probe = Vector<float>.Zero;   // Σ v · 0: ±0 while every value is finite, NaN after an infinity or a NaN
+        var i = 0;
+        for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var v = new Vector<float>(values[i..]);
+            maxV = Vector.Max(maxV, Vector.Abs(v));
+            probe += v * Vector<float>.Zero;
+        }
+        var max = 0f;
+        var finite = float.IsFinite(Vector.Sum(probe));
+        for (var k = 0; k < Vector<float>.Count; k++) max = MathF.Max(max, maxV[k]);
+        for (; i < values.Length; i++)
+        {
+            finite &= float.IsFinite(values[i]);
+            max = MathF.Max(max, MathF.Abs(values[i]));
+        }
+        if (!finite)
+        {
+            foreach (var v in values)
+                if (!float.IsFinite(v))
+                    throw new GgufFormatException(name, offset, $"the weights contain a non-finite value ({v}).", source);
+        }
+        return max;
+    }
+
+    /// <summary>Whether every |v| is 0 or <paramref name="max"/>.</summary>
+    private static bool IsTernary(ReadOnlySpan<float> values, float max)
+    {
+        var maxV = new Vector<float>(max);
+        var i = 0;
+        for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var a = Vector.Abs(new Vector<float>(values[i..]));
+            if ((Vector.Equals(a, Vector<float>.Zero) | Vector.Equals(a, maxV)) != Vector<int>.AllBitsSet) return false;
+        }
+        for (; i < values.Length; i++)
+        {
+            var a = MathF.Abs(values[i]);
+            if (a != 0 && a != max) return false;
+        }
+        return true;
     }
 }
