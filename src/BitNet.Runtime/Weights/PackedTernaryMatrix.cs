@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace BitNet.Runtime.Weights;
 
@@ -109,8 +111,10 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
         if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row));
         if (values.Length != Columns) throw new ArgumentException($"{Name}: a row has {Columns} values, got {values.Length}.", nameof(values));
         var dest = new Span<byte>(Codes + (long)row * RowBytes, RowBytes);
-        dest.Fill(0b01_01_01_01);
-        for (var k = 0; k < values.Length; k++)
+        // Whole chunks in bulk; a chunk with a non-ternary value (or no SIMD) is left to the scalar loop, which names it.
+        var packed = Vector128.IsHardwareAccelerated ? PackChunks(values, dest) : 0;
+        dest[(packed * ChunkBytes)..].Fill(0b01_01_01_01);
+        for (var k = packed * ChunkElements; k < values.Length; k++)
         {
             var t = values[k];
             if (t is < -1 or > 1) throw new ArgumentException($"{Name}: row {row} column {k} holds {t}, not a ternary value.", nameof(values));
@@ -118,6 +122,35 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
             ref var b = ref dest[ByteIndex(k)];
             b = (byte)((b & ~(3 << shift)) | ((t + 1) << shift));
         }
+    }
+
+    /// <summary>
+    /// Packs the whole 256-element chunks of <paramref name="values"/> into <paramref name="dest"/>, 16 bytes (64 values) at
+    /// a time; stops at the first chunk holding a value outside -1..1. Returns the number of chunks packed.
+    /// </summary>
+    private static int PackChunks(ReadOnlySpan<sbyte> values, Span<byte> dest)
+    {
+        var chunks = values.Length / ChunkElements;
+        ref var src = ref Unsafe.As<sbyte, byte>(ref MemoryMarshal.GetReference(values));
+        ref var dst = ref MemoryMarshal.GetReference(dest);
+        var one = Vector128<byte>.One;
+        var two = Vector128.Create((byte)2);
+        for (var j = 0; j < chunks; j++)
+        {
+            var s = (nuint)j * ChunkElements;
+            var d = (nuint)j * ChunkBytes;
+            for (nuint m = 0; m < ChunkBytes; m += 16)
+            {
+                // code = t + 1 as a byte: -1, 0, +1 → 0, 1, 2; anything else lands above 2.
+                var c0 = Vector128.LoadUnsafe(ref src, s + m) + one;
+                var c1 = Vector128.LoadUnsafe(ref src, s + 64 + m) + one;
+                var c2 = Vector128.LoadUnsafe(ref src, s + 128 + m) + one;
+                var c3 = Vector128.LoadUnsafe(ref src, s + 192 + m) + one;
+                if (Vector128.GreaterThanAny(Vector128.Max(Vector128.Max(c0, c1), Vector128.Max(c2, c3)), two)) return j;
+                (c0 | (c1 << 2) | (c2 << 4) | (c3 << 6)).StoreUnsafe(ref dst, d + m);
+            }
+        }
+        return chunks;
     }
 
     /// <summary>Frees the codes.</summary>

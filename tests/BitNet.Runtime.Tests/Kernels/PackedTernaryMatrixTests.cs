@@ -52,4 +52,32 @@ public sealed class PackedTernaryMatrixTests
         using var matrix = new PackedTernaryMatrix("t", 1, 4, 1f);
         Assert.Throws<ArgumentException>(() => matrix.SetRow(0, [0, 2, 0, 0]));
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(-2)]
+    [InlineData(sbyte.MinValue)]
+    [InlineData(sbyte.MaxValue)]
+    public void NonTernaryValueInAWholeChunk_IsRejectedByPosition(sbyte bad)
+    {
+        using var matrix = new PackedTernaryMatrix("t", 2, 768, 1f);
+        var row = new sbyte[768];
+        row[300] = bad;
+        var ex = Assert.Throws<ArgumentException>(() => matrix.SetRow(1, row));
+        Assert.Contains("row 1 column 300", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SetRow_OverwritesAPreviousRow()
+    {
+        using var matrix = new PackedTernaryMatrix("t", 1, 600, 1f);
+        var row = new sbyte[600];
+        Array.Fill(row, (sbyte)-1);
+        matrix.SetRow(0, row);
+        Array.Fill(row, (sbyte)1);
+        row[599] = 0;
+        row[17] = 0;
+        matrix.SetRow(0, row);
+        for (var k = 0; k < 600; k++) Assert.Equal(row[k], matrix[0, k]);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using BitNet.Runtime.Gguf;
@@ -52,42 +53,92 @@ public static class FloatTensorReader
     /// BitNet weights) is recovered exactly as sign(W) · max|W|; re-applying absmean would shrink every weight by the
     /// fraction of non-zeros. A true float master is ternarized by absmean: s = mean|W|, Q = clamp(round(W / s), -1, 1).
     /// </summary>
+    /// <remarks>The packed path (<see cref="FloatTernaryWeights"/>) applies the same rules through the same code.</remarks>
     public static TernaryMatrix ReadTernary(GgufFile file, GgufTensorInfo tensor)
     {
+        var values = ReadTernaryValues(file, tensor, out var scale);
+        return new TernaryMatrix(tensor.Name, checked((int)tensor.RowCount), checked((int)tensor.RowLength), values, scale);
+    }
+
+    /// <summary>Reads a float master and ternarizes it (<see cref="Ternarize"/>): the values (-1, 0 or +1, row-major) and the scale.</summary>
+    internal static float[] ReadTernaryValues(GgufFile file, GgufTensorInfo tensor, out float scale)
+    {
         var values = ReadAll(file, tensor);
-        var rows = checked((int)tensor.RowCount);
-        var columns = checked((int)tensor.RowLength);
+        scale = Ternarize(values, tensor.Name, tensor.DataOffset, file.SourceName);
+        return values;
+    }
 
+    /// <summary>
+    /// The engine's one float → ternary rule, in place: replaces every weight by its ternary value and returns the scale.
+    /// Already-ternary weights ({-s, 0, +s}) give sign(W) and s = max|W| exactly; any other tensor is ternarized by
+    /// absmean (s = mean|W|, Q = clamp(round(W / s), -1, 1)).
+    /// </summary>
+    /// <exception cref="GgufFormatException">A weight is NaN or infinite (named by <paramref name="name"/>, <paramref name="offset"/>).</exception>
+    internal static float Ternarize(Span<float> values, string name, long offset, string? source)
+    {
+        var max = MaxMagnitude(values, name, offset, source);
+        if (IsTernary(values, max))
+        {
+            // v / max is exactly -1, ±0 or +1; adding +0 turns -0 into +0 (sign(-0) = 0).
+            if (max > 0) TensorPrimitives.Divide(values, max, values);
+            TensorPrimitives.Add(values, 0f, values);
+            return max;
+        }
+
+        var scale = TensorPrimitives.SumOfMagnitudes(values) / values.Length;
+        var inverse = scale > 0 ? 1f / scale : 0f;
+        // clamp(round(v / s), -1, 1) with round half to even, as MathF.Round.
+        TensorPrimitives.Multiply(values, inverse, values);
+        TensorPrimitives.Round(values, values);
+        TensorPrimitives.Max(values, -1f, values);
+        TensorPrimitives.Min(values, 1f, values);
+        return scale;
+    }
+
+    /// <summary>max|v|, after checking that every value is finite.</summary>
+    private static float MaxMagnitude(ReadOnlySpan<float> values, string name, long offset, string? source)
+    {
+        var maxV = Vector<float>.Zero;
+        var probe = Vector<float>.Zero;   // Σ v · 0: ±0 while every value is finite, NaN after an infinity or a NaN
+        var i = 0;
+        for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var v = new Vector<float>(values[i..]);
+            maxV = Vector.Max(maxV, Vector.Abs(v));
+            probe += v * Vector<float>.Zero;
+        }
         var max = 0f;
-        var alreadyTernary = true;
-        foreach (var v in values)
+        var finite = float.IsFinite(Vector.Sum(probe));
+        for (var k = 0; k < Vector<float>.Count; k++) max = MathF.Max(max, maxV[k]);
+        for (; i < values.Length; i++)
         {
-            if (!float.IsFinite(v))
-                throw new GgufFormatException(tensor.Name, tensor.DataOffset, $"the weights contain a non-finite value ({v}).", file.SourceName);
-            var a = MathF.Abs(v);
-            if (a > max)
-            {
-                if (max != 0) alreadyTernary = false;
-                max = a;
-            }
-            else if (a != 0 && a != max)
-            {
-                alreadyTernary = false;
-            }
+            finite &= float.IsFinite(values[i]);
+            max = MathF.Max(max, MathF.Abs(values[i]));
         }
+        if (!finite)
+        {
+            foreach (var v in values)
+                if (!float.IsFinite(v))
+                    throw new GgufFormatException(name, offset, $"the weights contain a non-finite value ({v}).", source);
+        }
+        return max;
+    }
 
-        float scale;
-        if (alreadyTernary)
+    /// <summary>Whether every |v| is 0 or <paramref name="max"/>.</summary>
+    private static bool IsTernary(ReadOnlySpan<float> values, float max)
+    {
+        var maxV = new Vector<float>(max);
+        var i = 0;
+        for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
         {
-            scale = max;
-            for (var i = 0; i < values.Length; i++) values[i] = MathF.Sign(values[i]);
+            var a = Vector.Abs(new Vector<float>(values[i..]));
+            if ((Vector.Equals(a, Vector<float>.Zero) | Vector.Equals(a, maxV)) != Vector<int>.AllBitsSet) return false;
         }
-        else
+        for (; i < values.Length; i++)
         {
-            scale = TensorPrimitives.SumOfMagnitudes(values) / values.Length;
-            var inverse = scale > 0 ? 1f / scale : 0f;
-            for (var i = 0; i < values.Length; i++) values[i] = Math.Clamp(MathF.Round(values[i] * inverse), -1f, 1f);
+            var a = MathF.Abs(values[i]);
+            if (a != 0 && a != max) return false;
         }
-        return new TernaryMatrix(tensor.Name, rows, columns, values, scale);
+        return true;
     }
 }
