@@ -107,7 +107,7 @@ public sealed class BitNetChatClientResponseTests
     public async Task PromptLongerThanTheContext_FailsClearly_NothingIsTruncated()
     {
         using var client = SharedModel.CreateClient();
-        var prompt = string.Concat(Enumerable.Repeat("Once upon a time, there was a little dog. ", 40));
+        var prompt = string.Join(' ', Enumerable.Repeat("Once upon a time, there was a little dog.", 40));
         var tokens = SharedModel.Model.Tokenizer.Encode(prompt).Length;
         Assert.True(tokens > 256);
 
