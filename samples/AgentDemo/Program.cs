@@ -4,8 +4,9 @@
 //   dotnet run --project samples/AgentDemo -- "The little robot"  (your own beginning)
 //
 // The shipped model is a 4M-parameter TinyStories model: it continues stories, it does not follow instructions. The
-// BitNet chat client therefore renders the conversation as a story and leaves the agent's instructions (which reach it
-// as ChatOptions.Instructions or a system message) out of the prompt; they document the agent's role here.
+// BitNet chat client therefore renders the conversation as a story and leaves instructions out of the prompt: the
+// ChatClientAgent passes its instructions as ChatOptions.Instructions, which the client ignores (as it ignores system
+// messages). Here they document the agent's role.
 using BitNet.Extensions.AI;
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
