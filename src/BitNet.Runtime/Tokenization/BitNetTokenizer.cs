@@ -10,14 +10,18 @@ namespace BitNet.Runtime.Tokenization;
 /// <c>tokenizer.ggml.*</c> metadata, so that a GGUF alone suffices.
 /// </summary>
 /// <remarks>
-/// <para><b>Encoding</b> is Microsoft.ML.Tokenizers' <see cref="SentencePieceTokenizer"/> (the object is
-/// <see cref="Inner"/>). For a GGUF, the vocabulary arrays are first written out as a SentencePiece <c>ModelProto</c>
-/// (pieces with scores and types; BPE; byte fallback; identity normalization; dummy prefix per
-/// <c>tokenizer.ggml.add_space_prefix</c>), which is then loaded exactly like a <c>tokenizer.model</c>. The
-/// beginning-of-sequence id is added here rather than by the inner tokenizer, so that an empty text with BOS encodes as
-/// <c>[BOS]</c> as SentencePiece and llama.cpp do (Microsoft.ML.Tokenizers returns no ids at all for an empty text).</para>
+/// <para><b>The Microsoft.ML.Tokenizers object</b> (<see cref="Inner"/>, a <see cref="SentencePieceTokenizer"/>) is
+/// created from the SentencePiece <c>ModelProto</c>: the <c>tokenizer.model</c> bytes as they are, or, for a GGUF, a
+/// <c>ModelProto</c> synthesized from <c>tokenizer.ggml.tokens/scores/token_type</c> (BPE, byte fallback, identity
+/// normalization, dummy prefix per <c>tokenizer.ggml.add_space_prefix</c>, extra whitespace kept unless
+/// <c>tokenizer.ggml.remove_extra_whitespaces</c> says otherwise).</para>
+/// <para><b>Encoding</b> normalizes with that object's SentencePiece normalizer and then runs SentencePiece's BPE merge
+/// (the internal <c>SentencePieceBpeEncoder</c>) rather than <c>Inner.EncodeToIds</c>, because Microsoft.ML.Tokenizers
+/// 2.0.1 breaks ties between equal-score merges the other way round from SentencePiece: "Sooo" and "Nooo!" get different
+/// ids (details on <c>SentencePieceBpeEncoder</c>). The beginning-of-sequence id is added per <see cref="AddBos"/>, also
+/// for an empty text, as SentencePiece and llama.cpp do.</para>
 /// <para><b>Decoding</b> reproduces SentencePiece's rules exactly (see <see cref="Decode"/>); it is implemented here,
-/// not delegated to the inner tokenizer, for the reasons given on the internal <c>SentencePieceDecoder</c>.</para>
+/// not delegated to <see cref="Inner"/>, for the reasons given on the internal <c>SentencePieceDecoder</c>.</para>
 /// <para>Instances are immutable and safe to use from several threads. <see cref="StreamingDetokenizer"/> instances are
 /// not: create one per sequence.</para>
 /// </remarks>
@@ -29,8 +33,11 @@ public sealed class BitNetTokenizer
         "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>",
     };
 
+    [ThreadStatic] private static List<int>? t_countBuffer;
+
     private readonly SentencePieceTokenizer _inner;
     private readonly SentencePieceModel _model;
+    private readonly SentencePieceBpeEncoder _encoder;
     private readonly SentencePieceDecoder _decoder;
     private readonly int[] _endOfGenerationIds;
 
@@ -38,6 +45,7 @@ public sealed class BitNetTokenizer
     {
         _model = model;
         _inner = inner;
+        _encoder = new SentencePieceBpeEncoder(model);
         _decoder = new SentencePieceDecoder(model);
         AddBos = addBos && IsValidId(model.BosId);
 
@@ -55,8 +63,9 @@ public sealed class BitNetTokenizer
     }
 
     /// <summary>The Microsoft.ML.Tokenizers object that does the encoding (a <see cref="SentencePieceTokenizer"/>).</summary>
-    /// <remarks>Its own BOS setting equals <see cref="AddBos"/>, but it returns no ids for an empty text, and its
-    /// <c>Decode</c> differs from SentencePiece in corner cases; prefer this class's methods.</remarks>
+    /// <remarks>Its BOS setting equals <see cref="AddBos"/>. Its own <c>EncodeToIds</c> and <c>Decode</c> differ from
+    /// SentencePiece in corner cases (ties between equal-score merges, merges into control pieces, the empty text,
+    /// invalid UTF-8, <c>&lt;unk&gt;</c>); <see cref="Encode"/> and <see cref="Decode"/> do not.</remarks>
     public Tokenizer Inner => _inner;
 
     /// <summary>The number of pieces in the vocabulary; valid ids are 0 to <c>VocabularySize - 1</c>.</summary>
@@ -91,7 +100,7 @@ public sealed class BitNetTokenizer
     {
         ArgumentNullException.ThrowIfNull(file);
         var model = GgufTokenizerMetadata.ReadSentencePieceModel(file, out var addBos, out var extraEndOfGeneration);
-        var inner = CreateInner(model, serializedModel: null, addBos);
+        var inner = CreateInner(model, model.ToProtobuf(), addBos);
         return new BitNetTokenizer(model, inner, addBos, extraEndOfGeneration);
     }
 
@@ -125,17 +134,10 @@ public sealed class BitNetTokenizer
         return new BitNetTokenizer(model, CreateInner(model, bytes, addBos), addBos, []);
     }
 
-    /// <summary>
-    /// Creates the Microsoft.ML.Tokenizers object from the model's protobuf bytes: the original file when there is one,
-    /// otherwise a synthesized <c>ModelProto</c>. See <see cref="ReservedPieceShield"/> for the one case in which the
-    /// model is adjusted first.
-    /// </summary>
-    private static SentencePieceTokenizer CreateInner(SentencePieceModel model, byte[]? serializedModel, bool addBos)
+    private static SentencePieceTokenizer CreateInner(SentencePieceModel model, byte[] serializedModel, bool addBos)
     {
         CheckSupported(model);
-        var forInner = ReservedPieceShield.Apply(model, out var changed);
-        var bytes = changed || serializedModel is null ? forInner.ToProtobuf() : serializedModel;
-        using var stream = new MemoryStream(bytes, writable: false);
+        using var stream = new MemoryStream(serializedModel, writable: false);
         return SentencePieceTokenizer.Create(stream, addBeginningOfSentence: addBos, addEndOfSentence: false);
     }
 
@@ -183,15 +185,10 @@ public sealed class BitNetTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         var bos = (addBos ?? AddBos) && BosId >= 0;
-        if (text.Length == 0) return bos ? [BosId] : [];
-
-        var ids = _inner.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false);
-        var offset = bos ? 1 : 0;
-        var result = new int[ids.Count + offset];
-        if (bos) result[0] = BosId;
-        if (ids is List<int> list) list.CopyTo(result, offset);
-        else for (var i = 0; i < ids.Count; i++) result[i + offset] = ids[i];
-        return result;
+        var ids = new List<int>(text.Length / 3 + 2);
+        if (bos) ids.Add(BosId);
+        if (text.Length > 0) _encoder.Encode(Normalize(text), ids);
+        return [.. ids];
     }
 
     /// <summary>The number of ids <see cref="Encode"/> would return.</summary>
@@ -201,8 +198,17 @@ public sealed class BitNetTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         var bos = (addBos ?? AddBos) && BosId >= 0 ? 1 : 0;
-        return text.Length == 0 ? bos : bos + _inner.CountTokens(text, addBeginningOfSentence: false, addEndOfSentence: false);
+        if (text.Length == 0) return bos;
+        var ids = t_countBuffer ??= new List<int>(256);
+        ids.Clear();
+        _encoder.Encode(Normalize(text), ids);
+        var count = bos + ids.Count;
+        if (ids.Capacity > 1 << 16) t_countBuffer = null;   // do not keep a huge buffer alive
+        return count;
     }
+
+    /// <summary>SentencePiece normalization (dummy prefix, spaces to U+2581), by Microsoft.ML.Tokenizers.</summary>
+    private string Normalize(string text) => _inner.Normalizer is { } normalizer ? normalizer.Normalize(text) : text;
 
     /// <summary>Decodes ids into text, as SentencePiece does.</summary>
     /// <remarks>

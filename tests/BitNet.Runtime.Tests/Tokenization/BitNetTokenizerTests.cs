@@ -71,6 +71,40 @@ public sealed class BitNetTokenizerTests
     }
 
     [Fact]
+    public void Equal_score_merges_go_to_the_leftmost_pair_as_in_SentencePiece()
+    {
+        // "oo" can form at two overlapping places in "ooo"; SentencePiece and llama.cpp merge the left one first.
+        Assert.Equal(["▁S", "oo", "o"], FromGguf.Encode("Sooo", addBos: false).Select(FromGguf.GetPieceText));
+        Assert.Equal(["▁N", "oo", "o", "!"], FromGguf.Encode("Nooo!", addBos: false).Select(FromGguf.GetPieceText));
+        Assert.Equal(["▁Z", "zz", "zz", "z"], FromGguf.Encode("Zzzzzz", addBos: false).Select(FromGguf.GetPieceText));
+
+        // Microsoft.ML.Tokenizers 2.0.1 merges the right one first, which is why Encode does not call it.
+        var inner = (Microsoft.ML.Tokenizers.SentencePieceTokenizer)FromGguf.Inner;
+        Assert.Equal(["▁So", "oo"], inner.EncodeToIds("Sooo", addBeginningOfSentence: false, addEndOfSentence: false).Select(FromGguf.GetPieceText));
+    }
+
+    [Fact]
+    public void Encoding_matches_the_independent_SentencePiece_BPE_on_random_repetitive_text()
+    {
+        // Few letters, many repeats: the texts where merge order and ties decide the segmentation.
+        using var file = GgufFile.Open(TokenizerTestData.GgufPath);
+        var oracle = new ReferenceSpmTokenizer(
+            file.Metadata.GetArray<string>("tokenizer.ggml.tokens"),
+            file.Metadata.GetArray<float>("tokenizer.ggml.scores"),
+            file.Metadata["tokenizer.ggml.token_type"].AsInt32Array());
+        var random = new Random(20240601);
+        const string alphabet = "aeinostlmSN .!\n你";
+        for (var i = 0; i < 300; i++)
+        {
+            var text = string.Concat(Enumerable.Range(0, random.Next(1, 16))
+                .Select(_ => new string(alphabet[random.Next(alphabet.Length)], random.Next(1, 5))));
+            var ids = FromGguf.Encode(text, addBos: false);
+            Assert.Equal(oracle.Encode(text), ids);
+            Assert.Equal(text, FromGguf.Decode(ids));
+        }
+    }
+
+    [Fact]
     public void Decode_of_encode_is_identity_on_every_held_out_story()
     {
         foreach (var story in TokenizerTestData.Stories)

@@ -98,14 +98,11 @@ public sealed class GgufTokenizerTests
             .Load();
 
         // Microsoft.ML.Tokenizers on its own merges into the control piece: BOS appears in the middle of the text.
-        var model = GgufTokenizerMetadata.ReadSentencePieceModel(file, out _, out _);
-        Assert.Equal([1], ReservedPieceShield.FindMergeReachableReservedPieces(model));
-        using var rawStream = new MemoryStream(model.ToProtobuf());
-        var raw = Microsoft.ML.Tokenizers.SentencePieceTokenizer.Create(rawStream, addBeginningOfSentence: false, addEndOfSentence: false);
-        Assert.Contains(1, raw.EncodeToIds("a<s>b"));
+        var tokenizer = BitNetTokenizer.FromGguf(file);
+        var inner = (Microsoft.ML.Tokenizers.SentencePieceTokenizer)tokenizer.Inner;
+        Assert.Contains(1, inner.EncodeToIds("a<s>b", addBeginningOfSentence: false, addEndOfSentence: false));
 
         // SentencePiece never merges into reserved pieces; neither does BitNetTokenizer.
-        var tokenizer = BitNetTokenizer.FromGguf(file);
         var oracle = new ReferenceSpmTokenizer(tokens, scores, types);
         foreach (var text in new[] { "a<s>b", "<s>", " <s> </s> <unk>", "Once upon a time" })
         {
@@ -115,8 +112,30 @@ public sealed class GgufTokenizerTests
             Assert.Equal(text, tokenizer.Decode(ids));
         }
         Assert.Equal("<s>", tokenizer.GetPieceText(1));
-        Assert.Empty(ReservedPieceShield.FindMergeReachableReservedPieces(
-            GgufTokenizerMetadata.ReadSentencePieceModel(source, out _, out _)));
+    }
+
+    [Fact]
+    public void User_defined_pieces_are_matched_whole_and_unused_pieces_are_split_again()
+    {
+        using var source = GgufFile.Open(TokenizerTestData.GgufPath);
+        var tokens = source.Metadata.GetArray<string>("tokenizer.ggml.tokens").ToArray();
+        var types = source.Metadata["tokenizer.ggml.token_type"].AsInt32Array().ToArray();
+        tokens[4095] = "<|user|>";
+        types[4095] = 4;     // USER_DEFINED
+        types[385] = 5;      // "▁time" becomes UNUSED
+        using var file = TokenizerTestGguf.WithTokenizerOf(source)
+            .Set("tokenizer.ggml.tokens", tokens)
+            .Set("tokenizer.ggml.token_type", types)
+            .Load();
+        var tokenizer = BitNetTokenizer.FromGguf(file);
+
+        var ids = tokenizer.Encode("Once<|user|>upon a time", addBos: false);
+        Assert.Contains(4095, ids);
+        Assert.DoesNotContain(385, ids);
+        Assert.Equal("Once<|user|>upon a time", tokenizer.Decode(ids));
+        Assert.All(ids, id => Assert.False(tokenizer.IsByte(id)));
+        Assert.Equal(TokenizerTestData.FromGguf.Encode("Once", addBos: false),
+                     ids.TakeWhile(id => id != 4095));
     }
 
     [Fact]

@@ -54,6 +54,7 @@ internal static class TokenizerTestData
         "Tabs\tand\r\nCRLF",
         "<s> </s> <unk> <0x0A> look like special pieces but are text",
         "Once upon a time",
+        "\"Nooo!\" Sooo sleepy. Zzzzzz. Wheeeee! tttttt eeee llll",
     ];
 
     /// <summary>The held-out stories and the edge cases, as xunit rows.</summary>
