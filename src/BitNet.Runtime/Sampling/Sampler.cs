@@ -12,9 +12,10 @@ namespace BitNet.Runtime.Sampling;
 /// lowest token id, NaN logits are never chosen, and every other option is ignored.</para>
 /// <para><b>Sampling</b> (temperature &gt; 0) builds a candidate set in this order:</para>
 /// <list type="number">
-/// <item>Candidates are all tokens whose logit is neither NaN nor -∞ (those have probability 0).</item>
+/// <item>Candidates are all tokens; a NaN or -∞ logit gives probability 0, so that token is never drawn.</item>
 /// <item><b>Top-k</b> (<see cref="SamplingOptions.TopK"/> &gt; 0): keep the K candidates with the largest logits; ties at
-/// the boundary go to the lower token id. Partial selection with a K-element heap, O(V log K), no full sort.</item>
+/// the boundary go to the lower token id; NaN and -∞ logits are never kept. Partial selection with a K-element heap,
+/// O(V log K), no full sort.</item>
 /// <item><b>Temperature and softmax</b>, in single precision with the maximum subtracted:
 /// wᵢ = exp((ℓᵢ − ℓₘₐₓ) / T) and pᵢ = wᵢ / Σw over the remaining candidates. If some logits are +∞ they share all
 /// the probability equally.</item>
@@ -32,16 +33,22 @@ namespace BitNet.Runtime.Sampling;
 /// CPUs, which would change a draw only when it falls within rounding distance of a bucket boundary.
 /// </para>
 /// <para>
-/// Not thread-safe. After construction <see cref="Sample"/> allocates nothing: all scratch space (at most 16 bytes per
-/// vocabulary entry) is allocated up front.
+/// Not thread-safe. After construction <see cref="Sample"/> allocates nothing: all scratch space (at most 20 bytes per
+/// vocabulary entry) is allocated up front. Top-p never sorts the whole vocabulary: it first orders the 256 most
+/// probable candidates and, only if their mass falls short of TopP, narrows the boundary down with value histograms.
 /// </para>
 /// </remarks>
 public sealed class Sampler
 {
-    // Top-p first orders only this many of the most probable candidates, widening by 16x if their mass falls short;
-    // typical nucleus sets are far smaller than the vocabulary, so a full sort is rarely needed.
-    private const int InitialTopPWindow = 256;
-    private const int TopPWindowGrowth = 16;
+    // Top-p first orders only this many of the most probable candidates; typical nucleus sets are far smaller.
+    private const int TopPWindow = 256;
+
+    // Histogram size for the wide-nucleus top-p search, and the set size below which it just sorts.
+    private const int BucketCount = 1024;
+    private const int SortThreshold = 512;
+
+    // The draw sums weights per block (vectorised) and walks blocks before single tokens.
+    private const int DrawBlock = 256;
 
     private readonly int _vocabularySize;
     private readonly float _temperature;
@@ -50,11 +57,20 @@ public sealed class Sampler
     private readonly float _minP;
 
     // Candidates, always in ascending token-id order: ids and, in place, logits then unnormalised probabilities.
+    // While _identity is set the candidates are the whole vocabulary and _ids is not consulted (id = position).
     private readonly int[] _ids;
     private readonly float[] _weights;
+    private bool _identity;
 
     // Sort keys (see Key) for the top-k heap and the top-p ordering; allocated only when one of them is enabled.
     private readonly ulong[] _keys;
+
+    // Wide-nucleus top-p search: candidate positions and the value histogram; allocated only when top-p is enabled.
+    private readonly int[] _positions;
+    private readonly int[] _bucketCounts;
+    private readonly double[] _bucketMass;
+
+    private readonly double[] _blockSums;
 
     private Xoshiro256StarStar _rng;
 
@@ -78,19 +94,16 @@ public sealed class Sampler
         _topP = options.TopP;
         _minP = options.MinP;
 
-        if (options.IsGreedy)
-        {
-            // Greedy needs no scratch space.
-            _ids = [];
-            _weights = [];
-            _keys = [];
-        }
-        else
-        {
-            _ids = new int[vocabularySize];
-            _weights = new float[vocabularySize];
-            _keys = _topK > 0 || _topP < 1f ? new ulong[vocabularySize] : [];
-        }
+        // Greedy needs no scratch space.
+        var sampling = !options.IsGreedy;
+        var topP = sampling && _topP < 1f;
+        _ids = sampling ? new int[vocabularySize] : [];
+        _weights = sampling ? new float[vocabularySize] : [];
+        _blockSums = sampling ? new double[(vocabularySize + DrawBlock - 1) / DrawBlock] : [];
+        _keys = sampling && (_topK > 0 || topP) ? new ulong[vocabularySize] : [];
+        _positions = topP ? new int[vocabularySize] : [];
+        _bucketCounts = topP ? new int[BucketCount] : [];
+        _bucketMass = topP ? new double[BucketCount] : [];
 
         Reset();
     }
@@ -125,8 +138,9 @@ public sealed class Sampler
         _rng = new Xoshiro256StarStar(seed ?? Options.Seed ?? Xoshiro256StarStar.RandomSeed());
 
     /// <summary>
-    /// The distribution <see cref="Sample"/> draws from for these logits: the kept tokens in ascending id order with
-    /// their renormalised probabilities. Allocates; for tests and diagnostics only. Does not touch the generator.
+    /// The distribution <see cref="Sample"/> draws from for these logits: the kept tokens with non-zero probability,
+    /// in ascending id order, with their renormalised probabilities. Allocates; for tests and diagnostics only.
+    /// Does not touch the generator.
     /// </summary>
     internal (int TokenId, double Probability)[] GetFilteredDistribution(ReadOnlySpan<float> logits)
     {
@@ -136,11 +150,21 @@ public sealed class Sampler
 
         var count = Filter(logits);
         var total = 0.0;
+        var nonZero = 0;
         for (var j = 0; j < count; j++)
+        {
             total += _weights[j];
-        var result = new (int, double)[count];
+            nonZero += _weights[j] > 0f ? 1 : 0;
+        }
+
+        var result = new (int, double)[nonZero];
+        var k = 0;
         for (var j = 0; j < count; j++)
-            result[j] = (_ids[j], _weights[j] / total);
+        {
+            if (_weights[j] > 0f)
+                result[k++] = (IdAt(j), _weights[j] / total);
+        }
+
         return result;
     }
 
@@ -153,20 +177,23 @@ public sealed class Sampler
         // The vectorised maximum propagates NaN; only then fall back to a NaN-skipping scan.
         var max = TensorPrimitives.Max(logits);
         if (float.IsNaN(max))
-        {
-            max = float.NegativeInfinity;
-            foreach (var v in logits)
-            {
-                if (v > max)
-                    max = v;
-            }
-        }
-
+            max = MaxIgnoringNaN(logits);
         if (max == float.NegativeInfinity)
             throw NoCandidates(logits.Length);
 
-        // '==' also equates -0 and +0, so signed-zero ties go to the lowest index too.
-        for (var i = 0; i < logits.Length; i++)
+        // Vector equality, like '==', equates -0 and +0, so signed-zero ties go to the lowest index too.
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var target = new Vector<float>(max);
+            for (; i <= logits.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                if (Vector.EqualsAny(new Vector<float>(logits.Slice(i, Vector<float>.Count)), target))
+                    break;
+            }
+        }
+
+        for (; i < logits.Length; i++)
         {
             if (logits[i] == max)
                 return i;
@@ -175,12 +202,57 @@ public sealed class Sampler
         throw new InvalidOperationException("Unreachable: the maximum logit was not found.");
     }
 
+    private static float MaxIgnoringNaN(ReadOnlySpan<float> values)
+    {
+        var max = float.NegativeInfinity;
+        foreach (var v in values)
+        {
+            if (v > max)
+                max = v;
+        }
+
+        return max;
+    }
+
+    private int IdAt(int position) => _identity ? position : _ids[position];
+
     /// <summary>Runs top-k, softmax, min-p and top-p; leaves the kept candidates in _ids/_weights and returns their count.</summary>
     private int Filter(ReadOnlySpan<float> logits)
     {
+        int count;
         float max;
-        var count = _topK > 0 ? CollectTopK(logits, out max) : CollectAll(logits, out max);
-        if (count == 0)
+        ReadOnlySpan<float> source; // the candidates' logits
+        if (_topK > 0)
+        {
+            count = CollectTopK(logits, out max);
+            source = _weights.AsSpan(0, count);
+            _identity = false;
+        }
+        else
+        {
+            // Every token is a candidate. The softmax reads the logits directly unless NaN must first become -inf
+            // (weight exp(-inf) = 0).
+            count = logits.Length;
+            source = logits;
+            max = TensorPrimitives.Max(logits);
+            if (float.IsNaN(max))
+            {
+                var copy = _weights.AsSpan(0, count);
+                logits.CopyTo(copy);
+                for (var j = 0; j < copy.Length; j++)
+                {
+                    if (float.IsNaN(copy[j]))
+                        copy[j] = float.NegativeInfinity;
+                }
+
+                max = TensorPrimitives.Max(copy);
+                source = copy;
+            }
+
+            _identity = true;
+        }
+
+        if (count == 0 || max == float.NegativeInfinity)
             throw NoCandidates(logits.Length);
 
         var w = _weights.AsSpan(0, count);
@@ -188,44 +260,20 @@ public sealed class Sampler
         {
             // exp(+inf - +inf) is NaN; in the limit the +inf logits take all the mass, equally.
             for (var j = 0; j < w.Length; j++)
-                w[j] = float.IsPositiveInfinity(w[j]) ? 1f : 0f;
+                w[j] = float.IsPositiveInfinity(source[j]) ? 1f : 0f;
         }
         else
         {
-            TensorPrimitives.Subtract(w, max, w);
+            TensorPrimitives.Subtract(source, max, w);
             if (_temperature != 1f)
                 TensorPrimitives.Divide(w, _temperature, w);
             TensorPrimitives.Exp(w, w);
         }
 
         if (_minP > 0f)
-            count = ApplyMinP(count);
+            count = KeepAtLeast(count, _minP * TensorPrimitives.Max(w), int.MaxValue);
         if (_topP < 1f && count > 1)
             count = ApplyTopP(count);
-        return count;
-    }
-
-    /// <summary>Every token whose logit is neither NaN nor -inf.</summary>
-    private int CollectAll(ReadOnlySpan<float> logits, out float max)
-    {
-        var ids = _ids;
-        var weights = _weights;
-        var count = 0;
-        var m = float.NegativeInfinity;
-        for (var i = 0; i < logits.Length; i++)
-        {
-            var v = logits[i];
-            if (v > float.NegativeInfinity) // false for NaN and -inf
-            {
-                ids[count] = i;
-                weights[count] = v;
-                count++;
-                if (v > m)
-                    m = v;
-            }
-        }
-
-        max = m;
         return count;
     }
 
@@ -256,22 +304,50 @@ public sealed class Sampler
         return size;
     }
 
-    /// <summary>Keeps candidates with w ≥ MinP · w_max, preserving order.</summary>
-    private int ApplyMinP(int count)
+    /// <summary>
+    /// Compacts the candidates, in order, to those with w &gt; <paramref name="value"/>, or w == value at position
+    /// &lt;= <paramref name="lastPosition"/>. Min-p passes int.MaxValue, so it keeps w ≥ threshold.
+    /// </summary>
+    private int KeepAtLeast(int count, float value, int lastPosition)
     {
         var w = _weights.AsSpan(0, count);
-        var threshold = _minP * TensorPrimitives.Max(w);
+        var ids = _ids;
+        var identity = _identity;
         var kept = 0;
-        for (var j = 0; j < w.Length; j++)
+        var j = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            if (w[j] >= threshold)
+            // Usually few survive: skip whole vectors with nothing at or above the value.
+            var floor = new Vector<float>(value);
+            for (; j <= count - Vector<float>.Count; j += Vector<float>.Count)
             {
-                _ids[kept] = _ids[j];
-                w[kept] = w[j];
+                if (!Vector.GreaterThanOrEqualAny(new Vector<float>(w.Slice(j, Vector<float>.Count)), floor))
+                    continue;
+                for (var i = j; i < j + Vector<float>.Count; i++)
+                {
+                    var x = w[i];
+                    if (x > value || (x == value && i <= lastPosition))
+                    {
+                        ids[kept] = identity ? i : ids[i];
+                        w[kept] = x;
+                        kept++;
+                    }
+                }
+            }
+        }
+
+        for (; j < count; j++)
+        {
+            var x = w[j];
+            if (x > value || (x == value && j <= lastPosition))
+            {
+                ids[kept] = identity ? j : ids[j];
+                w[kept] = x;
                 kept++;
             }
         }
 
+        _identity = false;
         return kept;
     }
 
@@ -279,40 +355,129 @@ public sealed class Sampler
     private int ApplyTopP(int count)
     {
         var w = _weights.AsSpan(0, count);
-        var total = 0.0;
-        for (var j = 0; j < w.Length; j++)
-            total += w[j];
-        var target = _topP * total;
+        var target = _topP * BlockSums(w);
 
-        var window = Math.Min(count, InitialTopPWindow);
-        while (true)
+        // Common case: the nucleus lies within the most probable few hundred, found by a heap and a small sort.
+        var window = Math.Min(count, TopPWindow);
+        var order = _keys.AsSpan(0, window);
+        if (window == count)
         {
-            var order = _keys.AsSpan(0, window);
-            if (window == count)
+            for (var j = 0; j < count; j++)
+                order[j] = Key(w[j], j);
+        }
+        else
+        {
+            SelectTop(w, order);
+        }
+
+        // Keys sort most probable first; candidate positions are in id order, so ties go to the lower id.
+        order.Sort();
+        var cumulative = 0.0;
+        for (var j = 0; j < order.Length; j++)
+        {
+            cumulative += w[(int)(uint)order[j]];
+            if (cumulative >= target)
+                return KeepPositions(order[..(j + 1)]);
+        }
+
+        if (window == count)
+            return count; // only reachable through rounding: keep everything
+
+        var last = FindTopPBoundary(w, target);
+        return KeepAtLeast(count, w[last], last);
+    }
+
+    /// <summary>
+    /// Wide nucleus: finds the position of the last token of the top-p prefix without sorting everything. Histograms
+    /// the values into buckets (monotone in value, so whole buckets above the crossing one are kept), then repeats on
+    /// the single bucket where the cumulative mass crosses the target until it is small enough to sort.
+    /// </summary>
+    private int FindTopPBoundary(ReadOnlySpan<float> w, double target)
+    {
+        var positions = _positions;
+        var counts = _bucketCounts;
+        var mass = _bucketMass;
+        var size = w.Length;
+        for (var j = 0; j < size; j++)
+            positions[j] = j;
+        var lo = TensorPrimitives.Min(w);
+        var hi = TensorPrimitives.Max(w);
+        var above = 0.0; // mass of everything already known to be kept
+
+        for (var depth = 0; ; depth++)
+        {
+            var set = positions.AsSpan(0, size);
+            if (lo == hi)
             {
-                for (var j = 0; j < count; j++)
-                    order[j] = Key(w[j], j);
-            }
-            else
-            {
-                SelectTop(w, order);
+                // All equal: the order is by position, which the set is already in.
+                foreach (var p in set)
+                {
+                    above += w[p];
+                    if (above >= target)
+                        return p;
+                }
+
+                return set[^1];
             }
 
-            // Keys sort most probable first; candidate positions are in id order, so ties go to the lower id.
-            order.Sort();
-            var cumulative = 0.0;
-            for (var j = 0; j < order.Length; j++)
+            if (size <= SortThreshold || depth >= 8)
             {
-                cumulative += w[(int)(uint)order[j]];
-                if (cumulative >= target)
-                    return KeepPositions(order[..(j + 1)]);
+                var keys = _keys.AsSpan(0, size);
+                for (var j = 0; j < size; j++)
+                    keys[j] = Key(w[set[j]], set[j]);
+                keys.Sort();
+                foreach (var key in keys)
+                {
+                    above += w[(int)(uint)key];
+                    if (above >= target)
+                        return (int)(uint)key;
+                }
+
+                return (int)(uint)keys[^1];
             }
 
-            if (window == count)
-                return count; // only reachable through rounding: keep everything
-            window = window <= count / TopPWindowGrowth ? window * TopPWindowGrowth : count;
+            counts.AsSpan().Clear();
+            mass.AsSpan().Clear();
+            var scale = BucketCount / ((double)hi - lo);
+            foreach (var p in set)
+            {
+                var b = Bucket(w[p], lo, scale);
+                counts[b]++;
+                mass[b] += w[p];
+            }
+
+            // Walk down from the most probable bucket to the one where the mass crosses the target.
+            var c = BucketCount - 1;
+            while (c > 0 && (counts[c] == 0 || above + mass[c] < target))
+            {
+                above += mass[c];
+                c--;
+            }
+
+            // Narrow the set to that bucket (in place: the write index never passes the read index).
+            var newSize = 0;
+            var newLo = float.PositiveInfinity;
+            var newHi = float.NegativeInfinity;
+            for (var j = 0; j < size; j++)
+            {
+                var p = set[j];
+                var x = w[p];
+                if (Bucket(x, lo, scale) == c)
+                {
+                    positions[newSize++] = p;
+                    newLo = Math.Min(newLo, x);
+                    newHi = Math.Max(newHi, x);
+                }
+            }
+
+            size = newSize;
+            lo = newLo;
+            hi = newHi;
         }
     }
+
+    private static int Bucket(float value, float lo, double scale) =>
+        Math.Min((int)((value - (double)lo) * scale), BucketCount - 1);
 
     /// <summary>Compacts the candidates to the positions named by <paramref name="keys"/>, in ascending id order.</summary>
     private int KeepPositions(Span<ulong> keys)
@@ -325,37 +490,72 @@ public sealed class Sampler
         for (var j = 0; j < keys.Length; j++)
         {
             var p = (int)keys[j];
-            _ids[j] = _ids[p];
+            _ids[j] = IdAt(p);
             _weights[j] = _weights[p];
         }
 
+        _identity = false;
         return keys.Length;
+    }
+
+    /// <summary>Sums the weights per block into _blockSums and returns the total.</summary>
+    private double BlockSums(ReadOnlySpan<float> w)
+    {
+        var total = 0.0;
+        for (int b = 0, start = 0; start < w.Length; b++, start += DrawBlock)
+        {
+            double sum = TensorPrimitives.Sum(w.Slice(start, Math.Min(DrawBlock, w.Length - start)));
+            _blockSums[b] = sum;
+            total += sum;
+        }
+
+        return total;
     }
 
     /// <summary>Draws one candidate with probability proportional to its weight.</summary>
     private int Draw(int count)
     {
         var w = _weights.AsSpan(0, count);
-        var total = 0.0;
-        for (var j = 0; j < w.Length; j++)
-            total += w[j];
-
+        var total = BlockSums(w);
         var u = _rng.NextDouble() * total;
+
+        // Skip whole blocks, then walk the block the draw falls in.
         var cumulative = 0.0;
-        var last = 0;
-        for (var j = 0; j < w.Length; j++)
+        for (int b = 0, start = 0; start < count; b++, start += DrawBlock)
         {
-            var x = w[j];
-            if (x > 0f) // zero-weight candidates can never be drawn
+            var blockSum = _blockSums[b];
+            if (u >= cumulative + blockSum)
             {
-                cumulative += x;
-                last = j;
-                if (u < cumulative)
-                    return _ids[j];
+                cumulative += blockSum;
+                continue;
             }
+
+            var end = Math.Min(start + DrawBlock, count);
+            var last = -1;
+            for (var j = start; j < end; j++)
+            {
+                var x = w[j];
+                if (x > 0f) // zero-weight candidates can never be drawn
+                {
+                    cumulative += x;
+                    last = j;
+                    if (u < cumulative)
+                        return IdAt(j);
+                }
+            }
+
+            if (last >= 0)
+                return IdAt(last); // the per-token sum rounded below the block sum
         }
 
-        return _ids[last]; // u rounded up to the total: the last token with weight
+        // u rounded up to the total: the last token with weight.
+        for (var j = count - 1; j > 0; j--)
+        {
+            if (w[j] > 0f)
+                return IdAt(j);
+        }
+
+        return IdAt(0);
     }
 
     /// <summary>
