@@ -3,6 +3,14 @@ using BitNet.Runtime.Sampling;
 namespace BitNet.Runtime.Tests.Sampling;
 
 /// <summary>After construction and one warm-up call, <see cref="Sampler.Sample"/> allocates nothing.</summary>
+/// <remarks>
+/// <see cref="GC.GetAllocatedBytesForCurrentThread"/> is exact only while no other thread forces heavy collections:
+/// with gen2 collections running elsewhere it occasionally reports one allocation quantum (~4-8 KB) for a loop of
+/// pure arithmetic (dotnet/coreclr#10207). So these tests run alone (no parallel test allocating), and a window is
+/// measured up to three times: a real per-call allocation shows in every window (at least one object per call),
+/// the artefact does not.
+/// </remarks>
+[Collection(nameof(SamplerAllocationTests))]
 public class SamplerAllocationTests
 {
     public static TheoryData<string, int, int> Cases() => new()
@@ -12,7 +20,7 @@ public class SamplerAllocationTests
         { "all filters", 4096, 10_000 },
         { "top-k 40, top-p 0.9", 128_256, 2_000 }, // 10,000 on this vocabulary adds ~2 s to a Debug run for no extra coverage
         { "top-p 0.9 without top-k", 128_256, 200 },
-        { "flat top-p: full ordering", 128_256, 20 },
+        { "flat top-p: histogram search", 128_256, 20 },
     };
 
     [Theory]
@@ -40,11 +48,19 @@ public class SamplerAllocationTests
         var sampler = new Sampler(options, vocabulary);
         var sink = sampler.Sample(logits); // warm-up: first-call JIT and static initialisation
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < calls; i++)
-            sink ^= sampler.Sample(logits);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var allocated = long.MaxValue;
+        for (var attempt = 0; attempt < 3 && allocated != 0; attempt++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < calls; i++)
+                sink ^= sampler.Sample(logits);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
 
         Assert.True(allocated == 0, $"{name}: {allocated} bytes allocated over {calls} calls (sink {sink})");
     }
 }
+
+/// <summary>Runs the allocation tests with no other test in parallel.</summary>
+[CollectionDefinition(nameof(SamplerAllocationTests), DisableParallelization = true)]
+public sealed class SamplerAllocationCollection;

@@ -163,26 +163,43 @@ public class SamplerFilterTests
         Assert.Equal([0, 1], KeptIds(new SamplingOptions { TopP = 0.55f }, logits));
     }
 
-    /// <summary>Random logits on a coarse grid (many ties) against a straightforward double-precision reference.</summary>
+    /// <summary>
+    /// Random logits against a straightforward double-precision reference. "grid" logits take 80 values (many ties),
+    /// "continuous" ones are all distinct, "equal" ones are all the same, and "clustered" ones put 99% of the tokens
+    /// within 0.001 of each other (so one histogram bucket holds most of the vocabulary).
+    /// </summary>
     [Theory]
-    [InlineData(40, 0, 0.9f, 0f, 1f)]
-    [InlineData(40, 10, 1f, 0f, 0.8f)]
-    [InlineData(40, 0, 1f, 0.05f, 1.5f)]
-    [InlineData(40, 12, 0.8f, 0.02f, 0.7f)]
-    [InlineData(3000, 0, 0.97f, 0f, 3f)]     // nucleus wider than the first top-p window
-    [InlineData(20000, 0, 0.99f, 0f, 50f)]   // nucleus wider than the second window: full ordering
-    [InlineData(20000, 300, 0.6f, 0.001f, 2f)]
-    public void MatchesAReferenceImplementation(int vocabulary, int topK, float topP, float minP, float temperature)
+    [InlineData(40, 0, 0.9f, 0f, 1f, "grid")]
+    [InlineData(40, 10, 1f, 0f, 0.8f, "grid")]
+    [InlineData(40, 0, 1f, 0.05f, 1.5f, "grid")]
+    [InlineData(40, 12, 0.8f, 0.02f, 0.7f, "grid")]
+    [InlineData(40, 12, 0.8f, 0.02f, 0.7f, "continuous")]
+    [InlineData(3000, 0, 0.97f, 0f, 3f, "grid")]          // nucleus wider than the 256-token window
+    [InlineData(20000, 0, 0.99f, 0f, 50f, "grid")]        // histogram search ending in a bucket of equal values
+    [InlineData(50000, 0, 0.95f, 0f, 20f, "continuous")]  // histogram search, then a sort of one bucket
+    [InlineData(50000, 0, 0.9f, 0f, 1f, "clustered")]     // histogram search over several levels
+    [InlineData(20000, 0, 0.3f, 0f, 1f, "equal")]         // ties everywhere: the lowest ids
+    [InlineData(20000, 300, 0.6f, 0.001f, 2f, "grid")]
+    public void MatchesAReferenceImplementation(int vocabulary, int topK, float topP, float minP, float temperature, string logitKind)
     {
         var options = new SamplingOptions { Temperature = temperature, TopK = topK, TopP = topP, MinP = minP, Seed = 1 };
         var sampler = new Sampler(options, vocabulary);
         var rng = new Random(vocabulary + topK);
         var logits = new float[vocabulary];
-        var trials = vocabulary > 1000 ? 3 : 100;
+        var trials = vocabulary > 1000 ? 2 : 100;
         for (var trial = 0; trial < trials; trial++)
         {
             for (var i = 0; i < logits.Length; i++)
-                logits[i] = rng.Next(-40, 40) * 0.25f;
+            {
+                logits[i] = logitKind switch
+                {
+                    "grid" => rng.Next(-40, 40) * 0.25f,
+                    "continuous" => (float)(rng.NextDouble() * 20 - 10),
+                    "clustered" => i % 100 == 0 ? (float)(rng.NextDouble() * 10) : (float)(5 + rng.NextDouble() * 1e-3),
+                    _ => 1.5f,
+                };
+            }
+
             var expected = ReferenceFilter(logits, options);
             var actual = sampler.GetFilteredDistribution(logits);
             Assert.Equal(Array.ConvertAll(expected, c => c.TokenId), Array.ConvertAll(actual, c => c.TokenId));
