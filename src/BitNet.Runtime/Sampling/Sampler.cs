@@ -30,12 +30,13 @@ namespace BitNet.Runtime.Sampling;
 /// Each non-greedy <see cref="Sample"/> call consumes exactly one 64-bit random value, so a seed and a sequence of
 /// logits always give the same tokens. The generator's stream is fixed by its algorithm (the same on every platform
 /// and .NET version); the softmax uses vectorised <c>exp</c>, whose last-bit results could in principle differ between
-/// CPUs, which would change a draw only when it falls within rounding distance of a bucket boundary.
+/// CPUs, which would change a draw only when it falls within rounding distance of a cumulative-probability boundary.
 /// </para>
 /// <para>
 /// Not thread-safe. After construction <see cref="Sample"/> allocates nothing: all scratch space (at most 20 bytes per
-/// vocabulary entry) is allocated up front. Top-p never sorts the whole vocabulary: it first orders the 256 most
-/// probable candidates and, only if their mass falls short of TopP, narrows the boundary down with value histograms.
+/// vocabulary entry) is allocated up front. Top-p does not sort the whole vocabulary: it first orders the 256 most
+/// probable candidates and, only if their mass falls short of TopP, narrows the boundary down with value histograms
+/// (sorting only the few hundred candidates of the final bucket).
 /// </para>
 /// </remarks>
 public sealed class Sampler
