@@ -1,4 +1,6 @@
 using BitNet.Runtime.Gguf;
+using BitNet.Runtime.Kernels.Ternary;
+using BitNet.Runtime.Threading;
 using BitNet.Runtime.Model;
 using BitNet.Runtime.Tokenization;
 
@@ -13,6 +15,7 @@ public sealed class BitNetModel : IDisposable
 {
     private readonly GgufFile _file;
     private readonly BitNetForward _forward;
+    private readonly WorkerPool _pool;
 
     private BitNetModel(GgufFile file, BitNetConfig config, BitNetWeights weights, BitNetTokenizer tokenizer, BitNetModelOptions options, string path)
     {
@@ -24,7 +27,8 @@ public sealed class BitNetModel : IDisposable
         ModelPath = path;
         ContextLength = options.ContextLength ?? config.ContextLength;
         ModelId = file.Metadata.GetStringOrDefault("general.name") is { Length: > 0 } name ? name : Path.GetFileNameWithoutExtension(path);
-        _forward = new BitNetForward(config, weights, options.ActivationQuantization);
+        _pool = new WorkerPool(options.Threads ?? WorkerPool.DefaultThreadCount);
+        _forward = new BitNetForward(config, weights, options.ActivationQuantization, _pool, TernaryKernels.Get(options.KernelPath));
     }
 
     /// <summary>The model's hyper-parameters.</summary>
@@ -48,6 +52,15 @@ public sealed class BitNetModel : IDisposable
     /// <summary>Positions per sequence.</summary>
     public int ContextLength { get; }
 
+    /// <summary>Threads the forward pass runs on.</summary>
+    public int Threads => _pool.Threads;
+
+    /// <summary>The ternary kernel path in use.</summary>
+    public Kernels.KernelPath KernelPath => _forward.Kernel.Path;
+
+    /// <summary>Bytes of weights the runtime holds in its own memory (packed ternary codes, norms, widened tables).</summary>
+    public long HeldWeightBytes => Weights.TernaryBytes + Weights.TokenEmbedding.HeldBytes;
+
     /// <summary>The parsed GGUF file (metadata and tensor infos).</summary>
     public GgufFile File => _file;
 
@@ -68,8 +81,17 @@ public sealed class BitNetModel : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(options), options.ContextLength,
                     $"ContextLength {options.ContextLength} exceeds the {config.ContextLength} positions the model was trained for.");
             var weights = BitNetWeights.Load(file, config);
-            var tokenizer = BitNetTokenizer.FromGguf(file);
-            return new BitNetModel(file, config, weights, tokenizer, options, path);
+            try
+            {
+                var tokenizer = BitNetTokenizer.FromGguf(file);
+                _ = TernaryKernels.Get(options.KernelPath); // an unsupported forced path fails here, before threads start
+                return new BitNetModel(file, config, weights, tokenizer, options, path);
+            }
+            catch
+            {
+                weights.Dispose();
+                throw;
+            }
         }
         catch
         {
@@ -84,6 +106,11 @@ public sealed class BitNetModel : IDisposable
     /// <summary>Starts a new, empty sequence.</summary>
     public InferenceSession CreateSession() => new(_forward, ContextLength);
 
-    /// <summary>Releases the memory-mapped file.</summary>
-    public void Dispose() => _file.Dispose();
+    /// <summary>Stops the worker threads and releases the weights and the memory-mapped file.</summary>
+    public void Dispose()
+    {
+        _pool.Dispose();
+        Weights.Dispose();
+        _file.Dispose();
+    }
 }

@@ -1,3 +1,4 @@
+using BitNet.Runtime.Kernels;
 using BitNet.Runtime.Model;
 
 namespace BitNet.Runtime;
@@ -14,11 +15,21 @@ public sealed record BitNetModelOptions
     /// <summary>Positions per sequence; null means the model's trained context length. Cannot exceed it.</summary>
     public int? ContextLength { get; init; }
 
+    /// <summary>Threads for the forward pass (the caller's thread included); null means the physical cores.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Which instruction-set path the ternary kernels use; <see cref="KernelPath.Auto"/> picks the fastest this CPU has.</summary>
+    public KernelPath KernelPath { get; init; } = KernelPath.Auto;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {
         if (!Enum.IsDefined(ActivationQuantization))
             throw new ArgumentOutOfRangeException(nameof(ActivationQuantization), ActivationQuantization, "Allowed: None, Int8PerToken.");
+        if (Threads is < 1 or > 1024)
+            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be from 1 to 1024 (or null for the physical cores).");
+        if (!Enum.IsDefined(KernelPath))
+            throw new ArgumentOutOfRangeException(nameof(KernelPath), KernelPath, $"Allowed: {string.Join(", ", Enum.GetNames<KernelPath>())}.");
         if (ContextLength is < 1)
             throw new ArgumentOutOfRangeException(nameof(ContextLength), ContextLength, "ContextLength must be at least 1 (or null for the model's own).");
     }

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
-using BitNet.Runtime.Kernels.Activations;
 using BitNet.Runtime.Kernels.Ops;
+using BitNet.Runtime.Kernels.Ternary;
+using BitNet.Runtime.Threading;
 using BitNet.Runtime.Weights;
 
 namespace BitNet.Runtime.Model;
@@ -19,27 +20,34 @@ namespace BitNet.Runtime.Model;
 ///     x = x + BitLinear_down(RMSNorm(relu(BitLinear_gate(m))² · BitLinear_up(m)) · ffn_sub_norm)
 /// logits = (RMSNorm(x) · output_norm) · token_embdᵀ                (tied head)
 /// </code>
-/// Stateless apart from read-only weights: each sequence brings its own <see cref="KvCache.KvCache"/> and scratch, so one
-/// instance serves concurrent sequences.
+/// The weights are read-only; each sequence brings its own KV cache and scratch. The worker pool is shared, so
+/// callers serialize <see cref="Forward"/> calls (see <see cref="InferenceSession"/>).
 /// </summary>
-internal sealed class BitNetForward
+internal sealed unsafe class BitNetForward
 {
     private readonly BitNetConfig _config;
     private readonly BitNetWeights _weights;
     private readonly RotaryEmbedding _rope;
     private readonly ActivationQuantization _activationQuantization;
-    private readonly float _attentionScale;
+    private readonly WorkerPool _pool;
 
-    public BitNetForward(BitNetConfig config, BitNetWeights weights, ActivationQuantization activationQuantization)
+    public BitNetForward(BitNetConfig config, BitNetWeights weights, ActivationQuantization activationQuantization, WorkerPool pool, TernaryKernel kernel)
     {
         _config = config;
         _weights = weights;
         _activationQuantization = activationQuantization;
+        _pool = pool;
+        Kernel = kernel;
         _rope = new RotaryEmbedding(config.HeadDimension, config.ContextLength, config.RopeTheta);
-        _attentionScale = 1f / MathF.Sqrt(config.HeadDimension);
     }
 
     public BitNetConfig Config => _config;
+
+    /// <summary>The ternary kernel path in use.</summary>
+    public TernaryKernel Kernel { get; }
+
+    /// <summary>Taken around every <see cref="Forward"/>: the worker pool runs one step at a time.</summary>
+    public Lock ComputeLock { get; } = new();
 
     /// <summary>
     /// Runs <paramref name="token"/> at <paramref name="position"/>, appending its keys and values to
@@ -50,11 +58,12 @@ internal sealed class BitNetForward
     {
         var c = _config;
         var eps = c.RmsNormEpsilon;
+        int d = c.EmbeddingLength, ff = c.FeedForwardLength;
         var x = state.Hidden.AsSpan();
-        var n = state.Normed.AsSpan();
+        var n = state.Normed.AsSpan(0, d);
 
         // ---- Token embedding.
-        _weights.TokenEmbedding.AsSpan(token * c.EmbeddingLength, c.EmbeddingLength).CopyTo(x);
+        _weights.TokenEmbedding.CopyRow(token, x);
 
         for (var l = 0; l < c.BlockCount; l++)
         {
@@ -62,33 +71,35 @@ internal sealed class BitNetForward
 
             // ---- Attention: pre-norm, q/k/v projections, rotary embedding, cache the new key and value.
             RmsNorm.Apply(x, layer.AttentionNorm, eps, n);
-            var input = QuantizeInput(n, state, out var inputScale);
-            BitLinear(layer.Query, input, inputScale, state.Query);
-            BitLinear(layer.Key, input, inputScale, state.Key);
-            BitLinear(layer.Value, input, inputScale, state.Value);
+            PrepareInput(state, state.Normed, d);
+            BitLinear(state, layer.Query, state.Normed, state.Query);
+            BitLinear(state, layer.Key, state.Normed, state.Key);
+            BitLinear(state, layer.Value, state.Normed, state.Value);
             _rope.Apply(state.Query, position);
             _rope.Apply(state.Key, position);
             state.Key.CopyTo(cache.Key(l, position));
             state.Value.CopyTo(cache.Value(l, position));
 
-            // ---- Causal attention over positions 0..position.
-            Attend(cache, l, position, state);
+            // ---- Causal attention over positions 0..position, heads in parallel.
+            state.AttentionJob.Run(_pool, c, cache, state, l, position);
 
             // ---- Sub-norm BEFORE the output projection (BitNet's one departure from Llama here), then the residual.
-            RmsNorm.Apply(state.Attention, layer.AttentionSubNorm, eps, state.Attention);
-            input = QuantizeInput(state.Attention, state, out inputScale);
-            BitLinear(layer.Output, input, inputScale, state.Projected);
+            var attention = state.Attention.AsSpan(0, d);
+            RmsNorm.Apply(attention, layer.AttentionSubNorm, eps, attention);
+            PrepareInput(state, state.Attention, d);
+            BitLinear(state, layer.Output, state.Attention, state.Projected);
             TensorPrimitives.Add(x, state.Projected, x);
 
             // ---- Feed-forward: relu(gate)² · up, sub-norm, down projection, residual.
             RmsNorm.Apply(x, layer.FeedForwardNorm, eps, n);
-            input = QuantizeInput(n, state, out inputScale);
-            BitLinear(layer.Gate, input, inputScale, state.Gate);
-            BitLinear(layer.Up, input, inputScale, state.Up);
-            GateActivation(state.Gate, state.Up);
-            RmsNorm.Apply(state.Gate, layer.FeedForwardSubNorm, eps, state.Gate);
-            input = QuantizeInput(state.Gate, state, out inputScale);
-            BitLinear(layer.Down, input, inputScale, state.Projected);
+            PrepareInput(state, state.Normed, d);
+            BitLinear(state, layer.Gate, state.Normed, state.Gate);
+            BitLinear(state, layer.Up, state.Normed, state.Up);
+            var gate = state.Gate.AsSpan(0, ff);
+            GateActivation(gate, state.Up);
+            RmsNorm.Apply(gate, layer.FeedForwardSubNorm, eps, gate);
+            PrepareInput(state, state.Gate, ff);
+            BitLinear(state, layer.Down, state.Gate, state.Projected);
             TensorPrimitives.Add(x, state.Projected, x);
         }
 
@@ -96,32 +107,25 @@ internal sealed class BitNetForward
 
         // ---- Final norm and the tied LM head (full precision, never quantized).
         RmsNorm.Apply(x, _weights.OutputNorm, eps, n);
-        var logits = state.Logits.AsSpan();
-        var embedding = _weights.TokenEmbedding.AsSpan();
-        for (var v = 0; v < logits.Length; v++)
-            logits[v] = TensorPrimitives.Dot(embedding.Slice(v * c.EmbeddingLength, c.EmbeddingLength), n);
-        return logits;
+        state.HeadJob.Run(_pool, _weights.TokenEmbedding, ForwardState.Address(state.Normed), ForwardState.Address(state.Logits));
+        return state.Logits;
     }
 
-    /// <summary>
-    /// The activations a BitLinear multiplies: the input itself, or its int8 quantization (as integer-valued floats)
-    /// with the scale c to divide the product by.
-    /// </summary>
-    private ReadOnlySpan<float> QuantizeInput(ReadOnlySpan<float> x, ForwardState state, out float scale)
+    /// <summary>Quantizes a BitLinear input to int8 once, for every projection that reads it (q, k and v share one).</summary>
+    private void PrepareInput(ForwardState state, float[] input, int length)
     {
-        if (_activationQuantization == ActivationQuantization.None)
-        {
-            scale = 1f;
-            return x;
-        }
-        var quantized = state.Quantized.AsSpan(0, x.Length);
-        scale = Int8Activations.Quantize(x, quantized);
-        return quantized;
+        if (_activationQuantization == ActivationQuantization.Int8PerToken)
+            state.Quantized.Quantize(input.AsSpan(0, length));
     }
 
-    /// <summary>y = actq(x) · (s · Q)ᵀ, with the activation scale folded into the output scale.</summary>
-    private static void BitLinear(TernaryMatrix weight, ReadOnlySpan<float> input, float inputScale, Span<float> output) =>
-        weight.MultiplyVector(input, output, weight.Scale / inputScale);
+    /// <summary>y = actq(x) · (s · Q)ᵀ over the worker pool.</summary>
+    private void BitLinear(ForwardState state, PackedTernaryMatrix weight, float[] input, float[] output)
+    {
+        if (_activationQuantization == ActivationQuantization.Int8PerToken)
+            state.Gemv.Multiply(_pool, weight, state.Quantized, ForwardState.Address(output));
+        else
+            state.Gemv.Multiply(_pool, weight, ForwardState.Address(input), ForwardState.Address(output));
+    }
 
     private void GateActivation(Span<float> gate, ReadOnlySpan<float> up)
     {
@@ -140,36 +144,6 @@ internal sealed class BitNetForward
                 var g = gate[i];
                 gate[i] = g / (1f + MathF.Exp(-g)) * up[i];
             }
-        }
-    }
-
-    private void Attend(KvCache.KvCache cache, int layer, int position, ForwardState state)
-    {
-        var c = _config;
-        int headDim = c.HeadDimension, kvDim = c.KvDimension, group = c.HeadCount / c.KvHeadCount;
-        var count = position + 1;
-        var keys = cache.Keys(layer, count);
-        var values = cache.Values(layer, count);
-        var scores = state.Scores.AsSpan(0, count);
-        var output = state.Attention.AsSpan();
-        output.Clear();
-
-        for (var h = 0; h < c.HeadCount; h++)
-        {
-            var kvOffset = h / group * headDim;
-            var q = state.Query.AsSpan(h * headDim, headDim);
-            for (var t = 0; t < count; t++)
-                scores[t] = TensorPrimitives.Dot(q, keys.Slice(t * kvDim + kvOffset, headDim)) * _attentionScale;
-
-            // Softmax with the maximum subtracted first, so exp never overflows.
-            var max = TensorPrimitives.Max(scores);
-            TensorPrimitives.Subtract(scores, max, scores);
-            TensorPrimitives.Exp(scores, scores);
-            TensorPrimitives.Divide(scores, TensorPrimitives.Sum(scores), scores);
-
-            var head = output.Slice(h * headDim, headDim);
-            for (var t = 0; t < count; t++)
-                TensorPrimitives.MultiplyAdd(values.Slice(t * kvDim + kvOffset, headDim), scores[t], head, head);
         }
     }
 }

@@ -5,17 +5,18 @@ using BitNet.Runtime.Weights.Float;
 namespace BitNet.Runtime.Model;
 
 /// <summary>All weights of a BitNet b1.58 model, loaded from GGUF and checked against the configuration's shapes.</summary>
-public sealed class BitNetWeights
+/// <remarks>Ternary projections are repacked into <see cref="PackedTernaryMatrix"/> (native memory, freed by <see cref="Dispose"/>); the embedding is read in place.</remarks>
+public sealed class BitNetWeights : IDisposable
 {
-    private BitNetWeights(float[] tokenEmbedding, float[] outputNorm, BitNetLayerWeights[] layers)
+    private BitNetWeights(TokenEmbedding tokenEmbedding, float[] outputNorm, BitNetLayerWeights[] layers)
     {
         TokenEmbedding = tokenEmbedding;
         OutputNorm = outputNorm;
         Layers = layers;
     }
 
-    /// <summary>Token embedding, [vocabulary × embedding], row-major. Also the LM head (tied).</summary>
-    public float[] TokenEmbedding { get; }
+    /// <summary>Token embedding, also the LM head (tied).</summary>
+    public TokenEmbedding TokenEmbedding { get; }
 
     /// <summary>The final RMSNorm weight.</summary>
     public float[] OutputNorm { get; }
@@ -23,40 +24,66 @@ public sealed class BitNetWeights
     /// <summary>The transformer blocks.</summary>
     public IReadOnlyList<BitNetLayerWeights> Layers { get; }
 
+    /// <summary>Bytes of packed ternary codes the runtime holds.</summary>
+    public long TernaryBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var layer in Layers)
+                foreach (var m in layer.Projections) total += m.ByteCount;
+            return total;
+        }
+    }
+
     /// <summary>Loads every tensor the forward pass needs, checking names, shapes and types.</summary>
-    /// <exception cref="GgufFormatException">A tensor is missing or has the wrong shape.</exception>
-    /// <exception cref="NotSupportedException">A tensor uses a storage type this engine cannot read yet.</exception>
+    /// <exception cref="GgufFormatException">A tensor is missing, has the wrong shape, or holds invalid data.</exception>
+    /// <exception cref="NotSupportedException">A tensor uses a storage type this engine cannot read.</exception>
     public static BitNetWeights Load(GgufFile file, BitNetConfig config)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(config);
         int d = config.EmbeddingLength, kv = config.KvDimension, ff = config.FeedForwardLength;
 
-        var embedding = Vector(file, "token_embd.weight", d, config.VocabularySize);
+        var embedding = new TokenEmbedding(file, Expect(file, "token_embd.weight", d, config.VocabularySize));
         if (file.HasTensor("output.weight"))
             throw new NotSupportedException($"The model '{file.SourceName}' has an untied output.weight; BitNet b1.58 ties the LM head to the token embedding and this engine expects that.");
         var outputNorm = Vector(file, "output_norm.weight", d);
 
         var layers = new BitNetLayerWeights[config.BlockCount];
-        for (var i = 0; i < layers.Length; i++)
+        try
         {
-            var p = $"blk.{i}.";
-            layers[i] = new BitNetLayerWeights
+            for (var i = 0; i < layers.Length; i++)
             {
-                AttentionNorm = Vector(file, p + "attn_norm.weight", d),
-                Query = Ternary(file, p + "attn_q.weight", d, d),
-                Key = Ternary(file, p + "attn_k.weight", d, kv),
-                Value = Ternary(file, p + "attn_v.weight", d, kv),
-                AttentionSubNorm = Vector(file, p + "attn_sub_norm.weight", d),
-                Output = Ternary(file, p + "attn_output.weight", d, d),
-                FeedForwardNorm = Vector(file, p + "ffn_norm.weight", d),
-                Gate = Ternary(file, p + "ffn_gate.weight", d, ff),
-                Up = Ternary(file, p + "ffn_up.weight", d, ff),
-                FeedForwardSubNorm = Vector(file, p + "ffn_sub_norm.weight", ff),
-                Down = Ternary(file, p + "ffn_down.weight", ff, d),
-            };
+                var p = $"blk.{i}.";
+                layers[i] = new BitNetLayerWeights
+                {
+                    AttentionNorm = Vector(file, p + "attn_norm.weight", d),
+                    Query = Ternary(file, p + "attn_q.weight", d, d),
+                    Key = Ternary(file, p + "attn_k.weight", d, kv),
+                    Value = Ternary(file, p + "attn_v.weight", d, kv),
+                    AttentionSubNorm = Vector(file, p + "attn_sub_norm.weight", d),
+                    Output = Ternary(file, p + "attn_output.weight", d, d),
+                    FeedForwardNorm = Vector(file, p + "ffn_norm.weight", d),
+                    Gate = Ternary(file, p + "ffn_gate.weight", d, ff),
+                    Up = Ternary(file, p + "ffn_up.weight", d, ff),
+                    FeedForwardSubNorm = Vector(file, p + "ffn_sub_norm.weight", ff),
+                    Down = Ternary(file, p + "ffn_down.weight", ff, d),
+                };
+            }
+        }
+        catch
+        {
+            foreach (var layer in layers) layer?.Dispose();
+            throw;
         }
         return new BitNetWeights(embedding, outputNorm, layers);
+    }
+
+    /// <summary>Frees the packed matrices.</summary>
+    public void Dispose()
+    {
+        foreach (var layer in Layers) layer.Dispose();
     }
 
     private static GgufTensorInfo Expect(GgufFile file, string name, long ne0, long ne1)
@@ -65,14 +92,17 @@ public sealed class BitNetWeights
         var ok = t.Dimensions.Count <= 2 && t.Dimensions[0] == ne0 && (t.Dimensions.Count == 1 ? ne1 == 1 : t.Dimensions[1] == ne1);
         if (!ok)
             throw new GgufFormatException(name, t.DataOffset, $"expected shape [{ne0}{(ne1 == 1 ? "" : $", {ne1}")}] from the model's hyper-parameters, found [{string.Join(", ", t.Dimensions)}].", file.SourceName);
-        if (!FloatTensorReader.IsFloat(t.Type))
-            throw new NotSupportedException($"Tensor '{name}' is stored as {t.Type}; this engine currently reads F32, F16 and BF16 weights. Packed ternary formats (I2_S, TQ1_0, TQ2_0) come with the ternary kernels.");
         return t;
     }
 
-    private static float[] Vector(GgufFile file, string name, long ne0, long ne1 = 1) =>
-        FloatTensorReader.ReadAll(file, Expect(file, name, ne0, ne1));
+    private static float[] Vector(GgufFile file, string name, long length)
+    {
+        var t = Expect(file, name, length, 1);
+        if (!FloatTensorReader.IsFloat(t.Type))
+            throw new NotSupportedException($"Tensor '{name}' is stored as {t.Type}; norm weights must be F32, F16 or BF16.");
+        return FloatTensorReader.ReadAll(file, t);
+    }
 
-    private static TernaryMatrix Ternary(GgufFile file, string name, int inFeatures, int outFeatures) =>
-        FloatTensorReader.ReadTernary(file, Expect(file, name, inFeatures, outFeatures));
+    private static PackedTernaryMatrix Ternary(GgufFile file, string name, int inFeatures, int outFeatures) =>
+        TernaryWeights.Load(file, Expect(file, name, inFeatures, outFeatures));
 }

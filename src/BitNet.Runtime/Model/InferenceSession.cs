@@ -5,7 +5,7 @@ namespace BitNet.Runtime.Model;
 /// next-token logits.
 /// </summary>
 /// <remarks>Not thread-safe: a session belongs to one sequence at a time. Different sessions of the same model run concurrently.</remarks>
-public sealed class InferenceSession
+public sealed class InferenceSession : IDisposable
 {
     private readonly BitNetForward _forward;
     private readonly KvCache.KvCache _cache;
@@ -18,7 +18,7 @@ public sealed class InferenceSession
         var config = forward.Config;
         ContextLength = contextLength;
         _cache = new KvCache.KvCache(config.BlockCount, contextLength, config.KvDimension);
-        _state = new ForwardState(config, contextLength);
+        _state = new ForwardState(config, contextLength, forward.Kernel);
     }
 
     /// <summary>Positions this session holds.</summary>
@@ -60,7 +60,8 @@ public sealed class InferenceSession
         if ((uint)token >= (uint)vocabulary)
             throw new ArgumentOutOfRangeException(nameof(token), token, $"Token ids run from 0 to {vocabulary - 1}.");
         EnsureRoom(1);
-        var logits = _forward.Forward(token, Position, _cache, _state, computeLogits);
+        Span<float> logits;
+        lock (_forward.ComputeLock) logits = _forward.Forward(token, Position, _cache, _state, computeLogits);
         if (computeLogits) _logitsPosition = Position;
         Position++;
         return logits;
@@ -74,6 +75,9 @@ public sealed class InferenceSession
         Position = position;
         _logitsPosition = -1;
     }
+
+    /// <summary>Frees the session's native scratch buffers.</summary>
+    public void Dispose() => _state.Dispose();
 
     private void EnsureRoom(int tokens)
     {

@@ -1,0 +1,59 @@
+using System.Numerics.Tensors;
+using BitNet.Runtime.Threading;
+
+namespace BitNet.Runtime.Model;
+
+/// <summary>
+/// Causal attention of one new query over the cached positions, split across query heads: for each head, scores
+/// q·k / √d over positions 0..p, softmax, and the weighted sum of values (GQA: head h reads KV head h / group).
+/// </summary>
+internal sealed class AttentionJob : ParallelJob
+{
+    private BitNetConfig _config = null!;
+    private KvCache.KvCache _cache = null!;
+    private ForwardState _state = null!;
+    private int _layer;
+    private int _count;
+    private float _scale;
+
+    public void Run(WorkerPool pool, BitNetConfig config, KvCache.KvCache cache, ForwardState state, int layer, int position)
+    {
+        _config = config;
+        _cache = cache;
+        _state = state;
+        _layer = layer;
+        _count = position + 1;
+        _scale = 1f / MathF.Sqrt(config.HeadDimension);
+        // Below ~32k multiply-adds a hand-off costs more than it saves.
+        var work = (long)config.HeadCount * _count * config.HeadDimension * 2;
+        if (work < 1 << 15) Execute(0, config.HeadCount);
+        else pool.Run(this, config.HeadCount);
+    }
+
+    public override void Execute(int start, int end)
+    {
+        var c = _config;
+        int headDim = c.HeadDimension, kvDim = c.KvDimension, group = c.HeadCount / c.KvHeadCount;
+        var keys = _cache.Keys(_layer, _count);
+        var values = _cache.Values(_layer, _count);
+        for (var h = start; h < end; h++)
+        {
+            var kvOffset = h / group * headDim;
+            var q = _state.Query.AsSpan(h * headDim, headDim);
+            var scores = _state.Scores.AsSpan(h * _cache.Capacity, _count);
+            for (var t = 0; t < _count; t++)
+                scores[t] = TensorPrimitives.Dot(q, keys.Slice(t * kvDim + kvOffset, headDim)) * _scale;
+
+            // Softmax with the maximum subtracted first, so exp never overflows.
+            var max = TensorPrimitives.Max(scores);
+            TensorPrimitives.Subtract(scores, max, scores);
+            TensorPrimitives.Exp(scores, scores);
+            TensorPrimitives.Divide(scores, TensorPrimitives.Sum(scores), scores);
+
+            var head = _state.Attention.AsSpan(h * headDim, headDim);
+            head.Clear();
+            for (var t = 0; t < _count; t++)
+                TensorPrimitives.MultiplyAdd(values.Slice(t * kvDim + kvOffset, headDim), scores[t], head, head);
+        }
+    }
+}
