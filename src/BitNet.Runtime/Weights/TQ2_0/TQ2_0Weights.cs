@@ -11,8 +11,9 @@ namespace BitNet.Runtime.Weights.TQ2_0;
 /// as code c = t + 1. Weight = (c − 1) · d; code 3 is invalid.</para>
 /// <para><b>Scales.</b> ggml's quantizer writes d = max|x| of the block, so a tensor quantized from ternary weights
 /// {−s, 0, +s} has d = s in every block (0 in an all-zero block): the matrix then gets the per-tensor scale s. Otherwise
-/// it keeps every block's d (<see cref="PackedTernaryMatrix.BlockScales"/>). A block with d = 0 dequantizes to zeros
-/// whatever its codes say, so it is decoded as all zeros.</para>
+/// it keeps every block's d (<see cref="PackedTernaryMatrix.BlockScales"/>) and sets
+/// <see cref="PackedTernaryMatrix.Scale"/> to NaN, so that a consumer ignoring the block scales fails loudly. A block
+/// with d = 0 dequantizes to zeros whatever its codes say, so it is decoded as all zeros.</para>
 /// </remarks>
 public static class TQ2_0Weights
 {
