@@ -75,7 +75,7 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
     /// <summary>256-element chunks per row.</summary>
     public int ChunksPerRow { get; }
 
-    /// <summary>The per-tensor scale (used when <see cref="BlockScales"/> is null).</summary>
+    /// <summary>The per-tensor scale (used when <see cref="BlockScales"/> is null; the TQ loaders set it to NaN otherwise).</summary>
     public float Scale { get; }
 
     /// <summary>Scales per row and 256-block ([row × ChunksPerRow]), or null when one scale serves the tensor.</summary>

@@ -134,6 +134,28 @@ public sealed class TernaryFormatDecodeTests
     }
 
     [Fact]
+    public void Tq1_EveryByteValueInEveryPosition_DecodesByTheReadmeFormula()
+    {
+        // Block v has all 52 code bytes equal to v, including bytes no quantizer writes (e.g. 0, 255).
+        var data = new byte[256 * 54];
+        for (var v = 0; v < 256; v++)
+        {
+            data.AsSpan(v * 54, 52).Fill((byte)v);
+            BinaryPrimitives.WriteHalfLittleEndian(data.AsSpan(v * 54 + 52), (Half)1f);
+        }
+        using var m = TQ1_0Weights.Decode("t", 256, 256, data);
+        static int Digit(int b, int n) => (byte)(b * (int)Math.Pow(3, n)) * 3 >> 8;
+        for (var v = 0; v < 256; v++)
+            for (var n = 0; n < 5; n++)
+            {
+                for (var k = 0; k < 32; k++) Assert.Equal(Digit(v, n) - 1, m[v, k + 32 * n]);
+                for (var k = 0; k < 16; k++) Assert.Equal(Digit(v, n) - 1, m[v, 160 + k + 16 * n]);
+                if (n < 4)
+                    for (var j = 0; j < 4; j++) Assert.Equal(Digit(v, n) - 1, m[v, 240 + j + 4 * n]);
+            }
+    }
+
+    [Fact]
     public void Tq1_NonUniformScales_FillBlockScales()
     {
         var trits = RandomTrits(2, 512, seed: 7);

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using BitNet.Runtime.Gguf;
 
 namespace BitNet.Runtime.Weights.Float;
@@ -34,7 +35,7 @@ public static class FloatTernaryWeights
             for (var r = 0; r < rows; r++)
             {
                 var src = values.Slice(r * columns, columns);
-                for (var k = 0; k < row.Length; k++) row[k] = (sbyte)src[k];
+                TensorPrimitives.ConvertTruncating(src, row.AsSpan());
                 matrix.SetRow(r, row);
             }
             return matrix;

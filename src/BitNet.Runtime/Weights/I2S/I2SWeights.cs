@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.Intrinsics;
 using BitNet.Runtime.Gguf;
 
 namespace BitNet.Runtime.Weights.I2S;
@@ -79,25 +80,30 @@ public static class I2SWeights
     }
 
     /// <summary>Decodes one row's code bytes into ternary values; <paramref name="bad"/> is the first byte holding a code 3, or −1.</summary>
+    /// <remarks>16 bytes (64 values) per step; Vector128 is emulated where the CPU lacks it, so there is one code path.</remarks>
     private static void DecodeRow(ReadOnlySpan<byte> codes, Span<sbyte> values, out int bad)
     {
+        var one = Vector128<byte>.One;
+        var three = Vector128.Create((byte)3);
+        var lowBits = Vector128.Create((byte)0x55);
         for (var block = 0; block < codes.Length; block += BlockBytes)
         {
-            var src = codes.Slice(block, BlockBytes);
-            var dst = values.Slice(block * 4, BlockElements);
-            for (var p = 0; p < BlockBytes; p++)
+            for (var p = 0; p < BlockBytes; p += 16)
             {
-                int b = src[p];
+                var b = Vector128.Create(codes.Slice(block + p, 16));
                 // A code 3 is a bit pair with both bits set.
-                if ((b & (b >> 1) & 0x55) != 0)
+                if ((b & (b >> 1) & lowBits) != Vector128<byte>.Zero)
                 {
                     bad = block + p;
+                    while ((codes[bad] & (codes[bad] >> 1) & 0x55) == 0) bad++;
                     return;
                 }
-                dst[p] = (sbyte)((b >> 6) - 1);
-                dst[p + 32] = (sbyte)(((b >> 4) & 3) - 1);
-                dst[p + 64] = (sbyte)(((b >> 2) & 3) - 1);
-                dst[p + 96] = (sbyte)((b & 3) - 1);
+                // Element p (+ 32g) of the block sits in bits 7 − 2g..6 − 2g.
+                var e = block * 4 + p;
+                ((b >> 6) - one).AsSByte().CopyTo(values[e..]);
+                (((b >> 4) & three) - one).AsSByte().CopyTo(values[(e + 32)..]);
+                (((b >> 2) & three) - one).AsSByte().CopyTo(values[(e + 64)..]);
+                ((b & three) - one).AsSByte().CopyTo(values[(e + 96)..]);
             }
         }
         bad = -1;

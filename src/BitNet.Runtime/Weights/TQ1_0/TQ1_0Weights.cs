@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using BitNet.Runtime.Gguf;
 
 namespace BitNet.Runtime.Weights.TQ1_0;
@@ -26,9 +27,6 @@ public static class TQ1_0Weights
     public const int BlockBytes = 54;
 
     private const int ScaleOffset = 52;
-
-    /// <summary>The ternary value (code − 1) of digit n of byte b, at [b · 5 + n].</summary>
-    private static readonly sbyte[] s_digits = BuildDigitTable();
 
     /// <summary>Loads a TQ1_0 tensor.</summary>
     /// <exception cref="GgufFormatException">The row length is not a multiple of 256 or a block scale is negative or not
@@ -78,38 +76,41 @@ public static class TQ1_0Weights
     }
 
     /// <summary>Decodes one block's 52 code bytes (qs, then qh) into 256 ternary values.</summary>
+    /// <remarks>
+    /// Digit n of byte b is ((b · 3ⁿ mod 256) · 3) >> 8, i.e. with t = b · 3ⁿ mod 256: 0 for t ≤ 85, 1 for 86 ≤ t ≤ 170 and
+    /// 2 for t ≥ 171. The value (digit − 1) is therefore −1 − [t > 85] − [t > 170] with comparison masks of −1, which
+    /// decodes 16 bytes per step (Vector128 is emulated where the CPU lacks it, so there is one code path).
+    /// </remarks>
     private static void DecodeBlock(ReadOnlySpan<byte> codes, Span<sbyte> values)
     {
-        var digits = s_digits.AsSpan();
-        for (var k = 0; k < 32; k++)
-        {
-            var d = digits.Slice(codes[k] * 5, 5);
-            for (var n = 0; n < 5; n++) values[k + 32 * n] = d[n];
-        }
-        for (var m = 0; m < 16; m++)
-        {
-            var d = digits.Slice(codes[32 + m] * 5, 5);
-            for (var n = 0; n < 5; n++) values[160 + m + 16 * n] = d[n];
-        }
+        // qs[k], k = 0..31: elements k + 32n; qs[32 + m], m = 0..15: elements 160 + m + 16n.
+        Digits5(Vector128.Create(codes[..16]), values, 0, 32);
+        Digits5(Vector128.Create(codes.Slice(16, 16)), values, 16, 32);
+        Digits5(Vector128.Create(codes.Slice(32, 16)), values, 160, 16);
+        // qh[j], j = 0..3: elements 240 + j + 4n, four digits (the fifth is padding).
         for (var j = 0; j < 4; j++)
         {
-            var d = digits.Slice(codes[48 + j] * 5, 5);
-            for (var n = 0; n < 4; n++) values[240 + j + 4 * n] = d[n];
+            var power = 1;
+            for (var n = 0; n < 4; n++, power *= 3)
+            {
+                var t = (byte)(codes[48 + j] * power);
+                values[240 + j + 4 * n] = (sbyte)(((t * 3) >> 8) - 1);
+            }
         }
     }
 
-    private static sbyte[] BuildDigitTable()
+    /// <summary>Writes digit n (n = 0..4) of 16 bytes to values[start + n·stride ..] (16 values each).</summary>
+    private static void Digits5(Vector128<byte> b, Span<sbyte> values, int start, int stride)
     {
-        var table = new sbyte[256 * 5];
-        for (var b = 0; b < 256; b++)
+        var low = Vector128.Create((byte)85);
+        var high = Vector128.Create((byte)170);
+        var minusOne = Vector128.Create((sbyte)-1);
+        var t = b;
+        for (var n = 0; n < 5; n++)
         {
-            var power = 1;
-            for (var n = 0; n < 5; n++, power *= 3)
-            {
-                var t = (byte)(b * power);     // uint8 multiply, wrapping
-                table[b * 5 + n] = (sbyte)(((t * 3) >> 8) - 1);
-            }
+            var value = minusOne - Vector128.GreaterThan(t, low).AsSByte() - Vector128.GreaterThan(t, high).AsSByte();
+            value.CopyTo(values[(start + n * stride)..]);
+            t *= Vector128.Create((byte)3);    // b · 3ⁿ⁺¹ mod 256
         }
-        return table;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using BitNet.Runtime.Gguf;
 
 namespace BitNet.Runtime.Weights.TQ2_0;
@@ -10,8 +11,9 @@ namespace BitNet.Runtime.Weights.TQ2_0;
 /// as code c = t + 1. Weight = (c − 1) · d; code 3 is invalid.</para>
 /// <para><b>Scales.</b> ggml's quantizer writes d = max|x| of the block, so a tensor quantized from ternary weights
 /// {−s, 0, +s} has d = s in every block (0 in an all-zero block): the matrix then gets the per-tensor scale s. Otherwise
-/// it keeps every block's d (<see cref="PackedTernaryMatrix.BlockScales"/>). A block with d = 0 dequantizes to zeros
-/// whatever its codes say, so it is decoded as all zeros.</para>
+/// it keeps every block's d (<see cref="PackedTernaryMatrix.BlockScales"/>) and sets
+/// <see cref="PackedTernaryMatrix.Scale"/> to NaN, so that a consumer ignoring the block scales fails loudly. A block
+/// with d = 0 dequantizes to zeros whatever its codes say, so it is decoded as all zeros.</para>
 /// </remarks>
 public static class TQ2_0Weights
 {
@@ -75,20 +77,27 @@ public static class TQ2_0Weights
     }
 
     /// <summary>Decodes one block's 64 code bytes into 256 ternary values; returns the first byte holding a code 3, or −1.</summary>
+    /// <remarks>16 bytes (64 values) per step; Vector128 is emulated where the CPU lacks it, so there is one code path.</remarks>
     private static int DecodeBlock(ReadOnlySpan<byte> qs, Span<sbyte> values)
     {
-        for (var h = 0; h < 2; h++)
+        var one = Vector128<byte>.One;
+        var three = Vector128.Create((byte)3);
+        var lowBits = Vector128.Create((byte)0x55);
+        for (var i = 0; i < 64; i += 16)
         {
-            for (var m = 0; m < 32; m++)
+            var b = Vector128.Create(qs.Slice(i, 16));
+            // A code 3 is a bit pair with both bits set.
+            if ((b & (b >> 1) & lowBits) != Vector128<byte>.Zero)
             {
-                int b = qs[32 * h + m];
-                if ((b & (b >> 1) & 0x55) != 0) return 32 * h + m;
-                var e = 128 * h + m;
-                values[e] = (sbyte)((b & 3) - 1);
-                values[e + 32] = (sbyte)(((b >> 2) & 3) - 1);
-                values[e + 64] = (sbyte)(((b >> 4) & 3) - 1);
-                values[e + 96] = (sbyte)((b >> 6) - 1);
+                while ((qs[i] & (qs[i] >> 1) & 0x55) == 0) i++;
+                return i;
             }
+            // qs[32h + m] holds elements 128h + m + 32n at bits 2n..2n+1.
+            var e = i / 32 * 128 + i % 32;
+            ((b & three) - one).AsSByte().CopyTo(values[e..]);
+            (((b >> 2) & three) - one).AsSByte().CopyTo(values[(e + 32)..]);
+            (((b >> 4) & three) - one).AsSByte().CopyTo(values[(e + 64)..]);
+            ((b >> 6) - one).AsSByte().CopyTo(values[(e + 96)..]);
         }
         return -1;
     }
