@@ -169,7 +169,7 @@ public sealed unsafe class GgufFile : IDisposable
         for (var i = 0; i < kvCount; i++)
         {
             var keyOffset = r.Position;
-            var key = r.ReadString($"metadata[{i}].key", MaxKeyBytes);
+            var key = r.ReadString(Field.Metadata(i, ".key"), MaxKeyBytes);
             if (key.Length == 0) throw r.Error($"metadata[{i}].key", keyOffset, "expected a non-empty key.");
             if (byKey.ContainsKey(key)) throw r.Error(key, keyOffset, "the key appears more than once.");
             var value = ReadValue(ref r, key, ref elementBudget);
@@ -189,30 +189,31 @@ public sealed unsafe class GgufFile : IDisposable
             alignment = (int)a;
         }
         var architecture = byKey.TryGetValue("general.architecture", out var archValue) ? archValue.Value as string : null;
-        var typeIs36I2S = architecture is not null && s_bitnetCppArchitectures.Contains(architecture);
+        // bitnet.cpp's ggml fork reuses ids that upstream retired or reassigned: 36 = I2_S, 39 = TL2 (not MXFP4).
+        var isBitnetCpp = architecture is not null && s_bitnetCppArchitectures.Contains(architecture);
 
         // ---- Tensor infos
         var infos = new (string Name, long[] Dims, GgufTensorType Type, long Offset, long Size, long Elements, long InfoOffset)[tensorCount];
         var names = new HashSet<string>((int)tensorCount, StringComparer.Ordinal);
         for (var i = 0; i < tensorCount; i++)
         {
-            var field = $"tensor_infos[{i}]";
             var infoOffset = r.Position;
-            var name = r.ReadString($"{field}.name", MaxTensorNameBytes + 1);
+            var name = r.ReadString(Field.TensorInfo(i, ".name"), MaxTensorNameBytes + 1);
             if (name.Length == 0 || Encoding.UTF8.GetByteCount(name) > MaxTensorNameBytes)
-                throw r.Error($"{field}.name", infoOffset, $"expected a name of 1 to {MaxTensorNameBytes} bytes, found {Encoding.UTF8.GetByteCount(name)}.");
-            if (!names.Add(name)) throw r.Error($"{field}.name", infoOffset, $"the tensor name '{name}' appears more than once.");
-            field = $"tensor '{name}'";
+                throw r.Error($"tensor_infos[{i}].name", infoOffset, $"expected a name of 1 to {MaxTensorNameBytes} bytes, found {Encoding.UTF8.GetByteCount(name)}.");
+            if (!names.Add(name)) throw r.Error($"tensor_infos[{i}].name", infoOffset, $"the tensor name '{name}' appears more than once.");
+            // Only interpolated when an error is thrown: a hostile file may hold 65,536 tensor infos.
+            var field = Field.Tensor(name);
 
             var dimsOffset = r.Position;
-            var nDims = r.ReadUInt32($"{field}.n_dims");
+            var nDims = r.ReadUInt32(Field.Tensor(name, ".n_dims"));
             if (nDims is < 1 or > 4) throw r.Error($"{field}.n_dims", dimsOffset, $"expected 1 to 4 dimensions, found {nDims}.");
             var dims = new long[nDims];
             long elements = 1;
             for (var d = 0; d < nDims; d++)
             {
                 var dimOffset = r.Position;
-                var dim = r.ReadUInt64($"{field}.dims[{d}]");
+                var dim = r.ReadUInt64(Field.Tensor(name, ".dims", d));
                 if (dim is < 1 or > (ulong)MaxElementCount)
                     throw r.Error($"{field}.dims[{d}]", dimOffset, $"expected a dimension from 1 to {MaxElementCount}, found {dim}.");
                 dims[d] = (long)dim;
@@ -222,10 +223,12 @@ public sealed unsafe class GgufFile : IDisposable
             }
 
             var typeOffset = r.Position;
-            var rawType = r.ReadUInt32($"{field}.type");
+            var rawType = r.ReadUInt32(Field.Tensor(name, ".type"));
             var type = (GgufTensorType)rawType;
-            if (rawType == 36 && !typeIs36I2S)
+            if (rawType == 36 && !isBitnetCpp)
                 throw r.Error($"{field}.type", typeOffset, $"type id 36 is I2_S only in bitnet.cpp files (architecture bitnet, bitnet-b1.58 or bitnet-25); this file's architecture is '{architecture ?? "(none)"}', where upstream ggml retired the id.");
+            if (rawType == 39 && isBitnetCpp)
+                throw r.Error($"{field}.type", typeOffset, $"type id 39 is TL2 in bitnet.cpp files (architecture '{architecture}'), a kernel-specific layout this engine does not read; re-quantize the model to I2_S, TQ1_0 or TQ2_0.");
             if (!GgufTensorTypes.IsKnown(type))
                 throw r.Error($"{field}.type", typeOffset, $"unknown ggml tensor type id {rawType}.");
             var (block, _) = GgufTensorTypes.Geometry(type);
@@ -234,7 +237,7 @@ public sealed unsafe class GgufFile : IDisposable
             var size = GgufTensorTypes.ByteSize(type, dims[0], elements);
 
             var offsetOffset = r.Position;
-            var offset = r.ReadUInt64($"{field}.offset");
+            var offset = r.ReadUInt64(Field.Tensor(name, ".offset"));
             if (offset > (ulong)memory.Length) throw r.Error($"{field}.offset", offsetOffset, $"the offset {offset} lies beyond the end of the file ({memory.Length} bytes).");
             if ((long)offset % alignment != 0) throw r.Error($"{field}.offset", offsetOffset, $"expected a multiple of the alignment {alignment}, found {offset}.");
             infos[i] = (name, dims, type, (long)offset, size, elements, offsetOffset);
@@ -256,11 +259,17 @@ public sealed unsafe class GgufFile : IDisposable
             tensors[i] = new GgufTensorInfo(t.Name, t.Dims, t.Type, t.Offset, absolute, t.Size, t.Elements);
             byName.Add(t.Name, tensors[i]);
         }
-        var sorted = (GgufTensorInfo[])tensors.Clone();
-        Array.Sort(sorted, static (a, b) => a.DataOffset.CompareTo(b.DataOffset));
-        for (var i = 1; i < sorted.Length; i++)
-            if (sorted[i - 1].DataOffset + sorted[i - 1].ByteSize > sorted[i].DataOffset)
-                throw r.Error($"tensor '{sorted[i].Name}'.offset", -1, $"its data overlaps the data of tensor '{sorted[i - 1].Name}'.");
+        // Sort by (offset, file order) so that the tensor reported for an overlap does not depend on the sort algorithm.
+        var order = new int[tensorCount];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(order, (a, b) => tensors[a].DataOffset != tensors[b].DataOffset ? tensors[a].DataOffset.CompareTo(tensors[b].DataOffset) : a.CompareTo(b));
+        for (var i = 1; i < order.Length; i++)
+        {
+            GgufTensorInfo previous = tensors[order[i - 1]], current = tensors[order[i]];
+            if (previous.DataOffset + previous.ByteSize > current.DataOffset)
+                throw r.Error($"tensor '{current.Name}'.offset", infos[order[i]].InfoOffset,
+                    $"its data (file bytes {current.DataOffset} to {current.DataOffset + current.ByteSize}) overlaps the data of tensor '{previous.Name}' (file bytes {previous.DataOffset} to {previous.DataOffset + previous.ByteSize}).");
+        }
 
         return new GgufFile(memory, source, version, metadata, tensors, byName, alignment, dataStart);
     }
@@ -268,15 +277,15 @@ public sealed unsafe class GgufFile : IDisposable
     private static GgufValue ReadValue(ref Cursor r, string key, ref long elementBudget)
     {
         var typeOffset = r.Position;
-        var type = (GgufValueType)r.ReadUInt32($"{key}.type");
+        var type = (GgufValueType)r.ReadUInt32(Field.Key(key, ".type"));
         var valueOffset = r.Position;
         if (type == GgufValueType.Array)
         {
-            var elementType = (GgufValueType)r.ReadUInt32($"{key}.element_type");
+            var elementType = (GgufValueType)r.ReadUInt32(Field.Key(key, ".element_type"));
             if (elementType == GgufValueType.Array) throw r.Error(key, valueOffset, "nested arrays are not supported.");
             if ((uint)elementType > (uint)GgufValueType.Float64) throw r.Error(key, valueOffset, $"unknown array element type {(uint)elementType}.");
             var elementSize = elementType == GgufValueType.String ? 8 : ScalarSize(elementType);
-            var count = r.ReadCount($"{key}.count", MaxArrayElements, elementSize);
+            var count = r.ReadCount(Field.Key(key, ".count"), MaxArrayElements, elementSize);
             if (count > elementBudget) throw r.Error($"{key}.count", valueOffset + 4, $"the metadata arrays hold more than {MaxArrayElements} elements in all.");
             elementBudget -= count;
             return new GgufValue(key, type, elementType, ReadArray(ref r, key, elementType, (int)count), valueOffset);
@@ -308,11 +317,11 @@ public sealed unsafe class GgufFile : IDisposable
         {
             case GgufValueType.String:
                 var strings = new string[count];
-                for (var i = 0; i < count; i++) strings[i] = r.ReadString($"{key}[{i}]", MaxStringBytes);
+                for (var i = 0; i < count; i++) strings[i] = r.ReadString(Field.Element(key, i), MaxStringBytes);
                 return strings;
             case GgufValueType.Bool:
                 var bools = new bool[count];
-                for (var i = 0; i < count; i++) bools[i] = r.ReadBool($"{key}[{i}]");
+                for (var i = 0; i < count; i++) bools[i] = r.ReadBool(Field.Element(key, i));
                 return bools;
             case GgufValueType.UInt8: return r.ReadBlock<byte>(key, count);
             case GgufValueType.Int8: return r.ReadBlock<sbyte>(key, count);
@@ -338,6 +347,60 @@ public sealed unsafe class GgufFile : IDisposable
 
     private static long AlignUp(long value, int alignment) => (value + alignment - 1) / alignment * alignment;
 
+    /// <summary>
+    /// The name of a field, formatted only when an error reports it. Reads name their field on every call, and a
+    /// hostile file can hold millions of them (array elements under a 64 KiB key, 65,536 tensor infos); building each
+    /// name eagerly would cost allocations proportional to key length × element count.
+    /// </summary>
+    private readonly struct Field
+    {
+        private enum Kind : byte { Plain, Metadata, TensorInfo, Tensor }
+
+        private readonly Kind _kind;
+        private readonly string _text;
+        private readonly string? _suffix;
+        private readonly int _number;
+        private readonly int _index;
+
+        private Field(Kind kind, string text, string? suffix, int number, int index)
+        {
+            _kind = kind;
+            _text = text;
+            _suffix = suffix;
+            _number = number;
+            _index = index;
+        }
+
+        /// <summary><c>key</c> + suffix, e.g. <c>tokenizer.ggml.tokens.count</c>.</summary>
+        public static Field Key(string key, string? suffix = null) => new(Kind.Plain, key, suffix, 0, -1);
+
+        /// <summary><c>key[index]</c>: one element of an array value.</summary>
+        public static Field Element(string key, int index) => new(Kind.Plain, key, null, 0, index);
+
+        /// <summary><c>metadata[i]</c> + suffix.</summary>
+        public static Field Metadata(int i, string suffix) => new(Kind.Metadata, "", suffix, i, -1);
+
+        /// <summary><c>tensor_infos[i]</c> + suffix.</summary>
+        public static Field TensorInfo(int i, string suffix) => new(Kind.TensorInfo, "", suffix, i, -1);
+
+        /// <summary><c>tensor 'name'</c> + suffix, with an optional <c>[index]</c>.</summary>
+        public static Field Tensor(string name, string? suffix = null, int index = -1) => new(Kind.Tensor, name, suffix, 0, index);
+
+        public static implicit operator Field(string field) => Key(field);
+
+        public override string ToString()
+        {
+            var head = _kind switch
+            {
+                Kind.Metadata => $"metadata[{_number}]",
+                Kind.TensorInfo => $"tensor_infos[{_number}]",
+                Kind.Tensor => $"tensor '{_text}'",
+                _ => _text,
+            };
+            return _index >= 0 ? $"{head}{_suffix}[{_index}]" : head + _suffix;
+        }
+    }
+
     /// <summary>A bounds-checked little-endian reader over the mapped bytes.</summary>
     private struct Cursor(byte* start, long length, string source)
     {
@@ -347,19 +410,21 @@ public sealed unsafe class GgufFile : IDisposable
 
         public GgufFormatException Error(string field, long offset, string problem) => new(field, offset, problem, source);
 
-        private void Require(string field, long bytes)
+        public GgufFormatException Error(Field field, long offset, string problem) => new(field.ToString(), offset, problem, source);
+
+        private void Require(Field field, long bytes)
         {
             if (bytes > Remaining)
                 throw Error(field, Position, $"expected {bytes} more bytes, but only {Remaining} remain; the file is truncated.");
         }
 
-        public byte ReadByte(string field)
+        public byte ReadByte(Field field)
         {
             Require(field, 1);
             return start[Position++];
         }
 
-        public ushort ReadUInt16(string field)
+        public ushort ReadUInt16(Field field)
         {
             Require(field, 2);
             var v = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(new ReadOnlySpan<byte>(start + Position, 2));
@@ -367,7 +432,7 @@ public sealed unsafe class GgufFile : IDisposable
             return v;
         }
 
-        public uint ReadUInt32(string field)
+        public uint ReadUInt32(Field field)
         {
             Require(field, 4);
             var v = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>(start + Position, 4));
@@ -375,7 +440,7 @@ public sealed unsafe class GgufFile : IDisposable
             return v;
         }
 
-        public ulong ReadUInt64(string field)
+        public ulong ReadUInt64(Field field)
         {
             Require(field, 8);
             var v = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(start + Position, 8));
@@ -383,7 +448,7 @@ public sealed unsafe class GgufFile : IDisposable
             return v;
         }
 
-        public bool ReadBool(string field)
+        public bool ReadBool(Field field)
         {
             var offset = Position;
             var b = ReadByte(field);
@@ -396,7 +461,7 @@ public sealed unsafe class GgufFile : IDisposable
         }
 
         /// <summary>Reads a 64-bit count and checks it against a cap and against the bytes its items need.</summary>
-        public long ReadCount(string field, long max, int minBytesPerItem)
+        public long ReadCount(Field field, long max, int minBytesPerItem)
         {
             var offset = Position;
             var count = ReadUInt64(field);
@@ -407,7 +472,7 @@ public sealed unsafe class GgufFile : IDisposable
             return (long)count;
         }
 
-        public string ReadString(string field, long maxBytes)
+        public string ReadString(Field field, long maxBytes)
         {
             var offset = Position;
             var length = ReadUInt64(field);
@@ -426,7 +491,7 @@ public sealed unsafe class GgufFile : IDisposable
             }
         }
 
-        public T[] ReadBlock<T>(string field, int count) where T : unmanaged
+        public T[] ReadBlock<T>(Field field, int count) where T : unmanaged
         {
             var bytes = (long)count * sizeof(T);
             Require(field, bytes);

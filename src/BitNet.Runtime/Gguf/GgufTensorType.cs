@@ -3,7 +3,8 @@ namespace BitNet.Runtime.Gguf;
 /// <summary>ggml tensor type ids as stored in GGUF tensor infos.</summary>
 /// <remarks>
 /// Id 36 means <see cref="I2_S"/> only in files written by bitnet.cpp (architecture <c>bitnet-b1.58</c>, <c>bitnet-25</c>
-/// or <c>bitnet</c>); upstream ggml retired that id. See docs/formats.md.
+/// or <c>bitnet</c>); upstream ggml retired that id. Id 39 is <see cref="MXFP4"/> upstream but TL2 in bitnet.cpp files,
+/// which the reader refuses. See docs/formats.md.
 /// </remarks>
 public enum GgufTensorType : uint
 {
@@ -52,8 +53,8 @@ public static class GgufTensorTypes
         GgufTensorType.IQ1_M => (256, 56),
         GgufTensorType.TQ1_0 => (256, 54),
         GgufTensorType.TQ2_0 => (256, 66),
-        // I2_S has no per-block geometry: 2 bits per element plus a 32-byte tail (see ByteSize).
-        GgufTensorType.I2_S => (4, 1),
+        // I2_S packs 128 elements into 32 bytes (rows never straddle a block), then one 32-byte tail per tensor (see ByteSize).
+        GgufTensorType.I2_S => (128, 32),
         _ => (0, 0),
     };
 
