@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using System.CommandLine.Invocation;
 using BitNet.Cli.Commands;
 using BitNet.Runtime;
@@ -15,7 +16,7 @@ namespace BitNet.Cli;
 /// <c>error: message</c> on one line, never with a stack trace (set <c>BITNET_DEBUG=1</c> to get one for an
 /// unexpected failure).
 /// </remarks>
-internal static class BitNetCli
+internal static partial class BitNetCli
 {
     public const int Success = 0;
     public const int Failure = 1;
@@ -43,7 +44,7 @@ internal static class BitNetCli
         {
             var command = parsed.CommandResult.Command;
             var help = command is RootCommand ? "bitnet --help" : $"bitnet {command.Name} --help";
-            var messages = string.Join("; ", parsed.Errors.Select(e => e.Message.TrimEnd('.')).Distinct());
+            var messages = string.Join("; ", parsed.Errors.Select(e => Friendly(e.Message).TrimEnd('.')).Distinct());
             console.Error.WriteLine($"error: {OneLine(messages)}. See '{help}'.");
             return UsageError;
         }
@@ -109,6 +110,22 @@ internal static class BitNetCli
         }
         return OneLine(message);
     }
+
+    /// <summary>System.CommandLine's conversion errors name .NET types; say what kind of value is expected instead.</summary>
+    private static string Friendly(string message)
+    {
+        var match = ConversionError().Match(message);
+        if (!match.Success) return message;
+        var type = match.Groups["type"].Value;
+        var expected = type.Contains("Single", StringComparison.Ordinal) || type.Contains("Double", StringComparison.Ordinal) ? "a number"
+            : type.Contains("UInt", StringComparison.Ordinal) ? "a whole number >= 0"
+            : type.Contains("Int", StringComparison.Ordinal) ? "a whole number"
+            : "a value of another kind";
+        return $"{match.Groups["option"].Value} expects {expected}, got '{match.Groups["value"].Value}'";
+    }
+
+    [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type '(?<type>[^']*)'")]
+    private static partial Regex ConversionError();
 
     private static string OneLine(string text) =>
         string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

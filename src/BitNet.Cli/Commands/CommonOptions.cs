@@ -35,7 +35,7 @@ internal sealed class ModelOptions
         CommonOptions.Positive(Context);
         ActivationQuantization.Validators.Add(r =>
         {
-            var value = r.GetValueOrDefault<string>();
+            CommonOptions.TryGetValue<string>(r, out var value);
             if (ParseActivationQuantization(value) is null) r.AddError($"--act-quant must be 'none' or 'int8', got '{value}'.");
         });
     }
@@ -114,7 +114,7 @@ internal sealed class GenerationCliOptions
     {
         Description = @"Stop when this text appears (not printed). Repeatable. \n, \t and \\ are unescaped.",
         HelpName = "TEXT",
-        Arity = ArgumentArity.ZeroOrMore,
+        Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
     };
 
@@ -123,27 +123,24 @@ internal sealed class GenerationCliOptions
         CommonOptions.Positive(MaxTokens);
         Temperature.Validators.Add(r =>
         {
-            var t = r.GetValueOrDefault<float>();
-            if (!(t >= 0 && float.IsFinite(t))) r.AddError($"--temperature must be a finite number >= 0 (0 is greedy), got {Format(t)}.");
+            if (CommonOptions.TryGetValue<float>(r, out var t) && !(t >= 0 && float.IsFinite(t))) r.AddError($"--temperature must be a finite number >= 0 (0 is greedy), got {Format(t)}.");
         });
         TopK.Validators.Add(r =>
         {
-            var k = r.GetValueOrDefault<int>();
-            if (k < 0) r.AddError($"--top-k must be >= 0 (0 turns it off), got {k}.");
+            if (CommonOptions.TryGetValue<int>(r, out var k) && k < 0) r.AddError($"--top-k must be >= 0 (0 turns it off), got {k}.");
         });
         TopP.Validators.Add(r =>
         {
-            var p = r.GetValueOrDefault<float>();
-            if (!(p > 0 && p <= 1)) r.AddError($"--top-p must be in (0, 1] (1 turns it off), got {Format(p)}.");
+            if (CommonOptions.TryGetValue<float>(r, out var p) && !(p > 0 && p <= 1)) r.AddError($"--top-p must be in (0, 1] (1 turns it off), got {Format(p)}.");
         });
         MinP.Validators.Add(r =>
         {
-            var p = r.GetValueOrDefault<float>();
-            if (!(p >= 0 && p < 1)) r.AddError($"--min-p must be in [0, 1) (0 turns it off), got {Format(p)}.");
+            if (CommonOptions.TryGetValue<float>(r, out var p) && !(p >= 0 && p < 1)) r.AddError($"--min-p must be in [0, 1) (0 turns it off), got {Format(p)}.");
         });
         Stop.Validators.Add(r =>
         {
-            foreach (var s in r.GetValueOrDefault<string[]>() ?? [])
+            CommonOptions.TryGetValue<string[]>(r, out var stops);
+            foreach (var s in stops ?? [])
                 if (s.Length == 0) r.AddError("--stop needs a non-empty text.");
         });
     }
@@ -176,10 +173,28 @@ internal sealed class GenerationCliOptions
 
 internal static class CommonOptions
 {
+    /// <summary>
+    /// The option's value for a validator; false when the text does not convert (System.CommandLine reports
+    /// that conversion error itself; reading the value inside a validator would throw it instead).
+    /// </summary>
+    public static bool TryGetValue<T>(OptionResult result, out T? value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default;
+            return false;
+        }
+    }
+
     /// <summary>Adds a validator that rejects values below 1.</summary>
     public static void Positive(Option<int?> option) => option.Validators.Add(r =>
     {
-        if (r.GetValueOrDefault<int?>() is < 1 and var value)
+        if (TryGetValue<int?>(r, out var value) && value is < 1)
             r.AddError($"{option.Name} must be at least 1, got {value}.");
     });
 
