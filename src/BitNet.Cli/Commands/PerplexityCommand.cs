@@ -31,6 +31,11 @@ internal sealed class PerplexityCommand
         Description = "Tokens of context a window keeps when a document is longer than a window. Default: half the window.",
         HelpName = "N",
     };
+    private readonly Option<int?> _threads = new("--threads")
+    {
+        Description = "Documents scored at the same time, one thread each. Default: the number of processors.",
+        HelpName = "N",
+    };
     private readonly Option<bool> _json = new("--json")
     {
         Description = "Print one JSON object instead of a table.",
@@ -41,6 +46,7 @@ internal sealed class PerplexityCommand
         _console = console;
         CommonOptions.Positive(_window);
         CommonOptions.Positive(_keep);
+        CommonOptions.Positive(_threads);
     }
 
     public Command Build()
@@ -51,6 +57,7 @@ internal sealed class PerplexityCommand
         _model.AddTo(command);
         command.Options.Add(_window);
         command.Options.Add(_keep);
+        command.Options.Add(_threads);
         command.Options.Add(_json);
         command.SetAction((result, cancellationToken) => Task.FromResult(Run(result, cancellationToken)));
         return command;
@@ -64,12 +71,13 @@ internal sealed class PerplexityCommand
         if (documents.Count == 0) throw new InvalidOperationException($"The text file '{file.FullName}' has no text to score.");
 
         using var model = BitNetModel.Load(_model.Read(result));
-        var evaluator = new PerplexityEvaluator(model, result.GetValue(_window), result.GetValue(_keep));
+        var evaluator = new PerplexityEvaluator(model, result.GetValue(_window), result.GetValue(_keep),
+                                                result.GetValue(_threads) ?? Environment.ProcessorCount);
         var perplexity = Evaluate(evaluator, documents, cancellationToken);
 
         var actQuant = ModelOptions.Name(model.Options.ActivationQuantization);
         if (result.GetValue(_json)) WriteJson(file, model, actQuant, perplexity);
-        else WriteTable(file, model, actQuant, perplexity);
+        else WriteTable(file, model, evaluator, actQuant, perplexity);
         return 0;
     }
 
@@ -95,7 +103,7 @@ internal sealed class PerplexityCommand
         return result!;
     }
 
-    private void WriteTable(FileInfo file, BitNetModel model, string actQuant, PerplexityResult r)
+    private void WriteTable(FileInfo file, BitNetModel model, PerplexityEvaluator evaluator, string actQuant, PerplexityResult r)
     {
         var table = new Table().Border(TableBorder.Rounded).AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
         void Row(string name, string value) => table.AddRow(new Text(name), new Text(value));
@@ -107,6 +115,7 @@ internal sealed class PerplexityCommand
         Row("tokens", r.Tokens.ToString("N0", c));
         Row("bytes", r.Bytes.ToString("N0", c));
         Row("window / keep", $"{r.WindowLength} / {r.KeptContext}");
+        Row("threads", evaluator.MaxDegreeOfParallelism.ToString(c));
         Row("nll/token", r.NllPerToken.ToString("F4", c));
         Row("perplexity", r.Perplexity.ToString("F3", c));
         Row("bits/byte", r.BitsPerByte.ToString("F4", c));

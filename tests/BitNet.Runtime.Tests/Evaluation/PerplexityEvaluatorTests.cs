@@ -93,6 +93,33 @@ public sealed class PerplexityEvaluatorTests
         Assert.Equal(expected, PerplexityEvaluator.NegativeLogLikelihood([1f, 2f, 3f], 1), 12);
     }
 
+    [Fact]
+    public void Parallel_GivesExactlyTheSequentialTotals()
+    {
+        using var model = TinyModel.Load(ActivationQuantization.None);
+        var stories = PerplexityEvaluator.ReadDocuments(HeldOutPath).Take(6).Select(s => s[..Math.Min(s.Length, 300)]).ToArray();
+        var sequential = new PerplexityEvaluator(model, 64, 32).Evaluate(stories);
+        var reports = new List<PerplexityProgress>();
+        var parallel = new PerplexityEvaluator(model, 64, 32, maxDegreeOfParallelism: 3).Evaluate(stories, reports.Add);
+
+        Assert.Equal(sequential.TotalNll, parallel.TotalNll);
+        Assert.Equal(sequential.Tokens, parallel.Tokens);
+        Assert.Equal(sequential.EvaluatedPositions, parallel.EvaluatedPositions);
+        Assert.Equal([1, 2, 3, 4, 5, 6], reports.Select(r => r.DocumentsDone));
+        Assert.Equal(sequential.Tokens, reports[^1].Tokens);
+        Assert.Equal(sequential.TotalNll, reports[^1].TotalNll, 9);
+    }
+
+    [Fact]
+    public void Parallel_Cancellation_StopsEveryWorker()
+    {
+        using var model = TinyModel.Load();
+        using var cts = new CancellationTokenSource();
+        var evaluator = new PerplexityEvaluator(model, maxDegreeOfParallelism: 2);
+        var stories = PerplexityEvaluator.ReadDocuments(HeldOutPath);
+        Assert.ThrowsAny<OperationCanceledException>(() => evaluator.Evaluate(stories, p => { if (p.DocumentsDone == 2) cts.Cancel(); }, cts.Token));
+    }
+
     [Theory]
     [InlineData(1, null)]
     [InlineData(257, null)]
@@ -102,6 +129,13 @@ public sealed class PerplexityEvaluatorTests
     {
         using var model = TinyModel.Load();
         Assert.Throws<ArgumentOutOfRangeException>(() => new PerplexityEvaluator(model, window, keep));
+    }
+
+    [Fact]
+    public void ZeroParallelism_IsRejected()
+    {
+        using var model = TinyModel.Load();
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PerplexityEvaluator(model, maxDegreeOfParallelism: 0));
     }
 
     [Fact]
@@ -176,10 +210,10 @@ public sealed class HeldOutPerplexityTests(ITestOutputHelper output)
         using var model = TinyModel.Load(activationQuantization);
         var stories = PerplexityEvaluator.ReadDocuments(SharedData.File("models", "tinystories-bitnet", "heldout-stories.txt"));
         var clock = Stopwatch.StartNew();
-        var result = new PerplexityEvaluator(model).Evaluate(stories);
+        var result = new PerplexityEvaluator(model, maxDegreeOfParallelism: Environment.ProcessorCount).Evaluate(stories);
         output.WriteLine($"{activationQuantization}: {result.Documents} stories, {result.Tokens} tokens, {result.Bytes} bytes, " +
                          $"NLL/token {result.NllPerToken:F4}, ppl {result.Perplexity:F3}, {result.BitsPerByte:F4} bits/byte, " +
-                         $"{result.EvaluatedPositions} positions in {clock.Elapsed.TotalSeconds:F1} s");
+                         $"{result.EvaluatedPositions} positions in {clock.Elapsed.TotalSeconds:F1} s on {Environment.ProcessorCount} threads");
 
         Assert.Equal(156, result.Documents);
         Assert.Equal(170_658, result.Bytes);
