@@ -68,7 +68,8 @@ public sealed class TextGeneration
     {
         var tokenizer = _model.Tokenizer;
         var sampler = new Sampler(_options.Sampling, _model.Config.VocabularySize);
-        var detokenizer = tokenizer.CreateStreamingDetokenizer();
+        // Generated text continues the prompt, so a leading "▁" of the first token is a real space.
+        var detokenizer = tokenizer.CreateStreamingDetokenizer(atBeginningOfText: false);
         var stops = new StopSequenceMatcher(_options.StopSequences);
         var endIds = tokenizer.EndOfGenerationIds;
         var room = _session.Remaining - _prompt.Length + 1;
