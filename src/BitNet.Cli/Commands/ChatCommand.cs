@@ -108,12 +108,17 @@ internal sealed class ChatCommand
             var continuation = new System.Text.StringBuilder();
             try
             {
+                // A new paragraph or story starts without the leading space of the model's first word.
+                var atStart = candidate.Length == 0 || candidate.EndsWith('\n');
                 foreach (var token in generation.Run(cancellationToken))
                 {
                     if (token.Text.Length == 0) continue;
-                    continuation.Append(token.Text);
-                    output.Write(token.Text);
+                    var piece = atStart ? token.Text.TrimStart(' ') : token.Text;
+                    if (piece.Length == 0) continue;
+                    continuation.Append(piece);
+                    output.Write(piece);
                     output.Flush();
+                    atStart = false;
                 }
             }
             finally

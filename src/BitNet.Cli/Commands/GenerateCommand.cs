@@ -78,13 +78,16 @@ internal sealed class GenerateCommand
         }
         try
         {
+            // With an empty prompt the text starts with the model's first word; its leading space would indent the story.
+            var atStart = prompt.Length == 0 || result.GetValue(_noEcho);
             foreach (var token in generation.Run(cancellationToken))
             {
                 if (token.Text.Length == 0) continue;
                 text.Append(token.Text);
                 if (json) continue;
-                output.Write(token.Text);
+                output.Write(atStart ? token.Text.TrimStart(' ') : token.Text);
                 output.Flush();
+                atStart = false;
             }
         }
         catch (OperationCanceledException) when (!json)
