@@ -40,6 +40,31 @@ public sealed class ErrorHandlingTests : IDisposable
     }
 
     [Fact]
+    public async Task UnsupportedArchitecture_IsAOneLineErrorButCanBeInspected()
+    {
+        var path = Path.Combine(_directory, "llama.gguf");
+        await File.WriteAllBytesAsync(path, WithArchitecture(await File.ReadAllBytesAsync(TinyModel.Path), "foobar"));
+
+        var generate = await CliRunner.RunAsync("generate", "Once upon a time", "--model", path);
+        CliRunner.AssertOneLineError(generate, 1, "foobar", "bitnet");
+
+        var inspect = await CliRunner.RunAsync("inspect", path);
+        Assert.True(inspect.ExitCode == 0, inspect.ToString());
+        Assert.Contains("blk.0.attn_q.weight", inspect.Out, StringComparison.Ordinal);
+        Assert.Contains("foobar", inspect.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Replaces the 6-byte value of general.architecture ("bitnet") in a GGUF image.</summary>
+    private static byte[] WithArchitecture(byte[] gguf, string architecture)
+    {
+        var key = System.Text.Encoding.ASCII.GetBytes("general.architecture");
+        var at = gguf.AsSpan().IndexOf(key) + key.Length + 4 + 8; // key, value type (u32), string length (u64)
+        Assert.Equal("bitnet", System.Text.Encoding.ASCII.GetString(gguf, at, 6));
+        System.Text.Encoding.ASCII.GetBytes(architecture).CopyTo(gguf, at);
+        return gguf;
+    }
+
+    [Fact]
     public async Task MissingModelFile_NamesThePath()
     {
         var path = Path.Combine(_directory, "missing.gguf");

@@ -62,6 +62,14 @@ public sealed class GenerateCommandTests
     }
 
     [Fact]
+    public async Task EmptyPrompt_StartsAStoryWithoutLeadingSpace()
+    {
+        var run = await CliRunner.RunAsync("generate", "", "--temperature", "0", "--max-tokens", "4", "--model", TinyModel.Path);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.StartsWith("Once upon a time", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Seed_MakesSamplingReproducible()
     {
         string[] args = ["generate", "Lily and Tom", "--seed", "42", "--max-tokens", "30", "--json", "--model", TinyModel.Path];
