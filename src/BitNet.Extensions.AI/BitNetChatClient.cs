@@ -1,0 +1,282 @@
+using System.Runtime.CompilerServices;
+using BitNet.Runtime;
+using BitNet.Runtime.Generation;
+using BitNet.Runtime.Tokenization;
+using Microsoft.Extensions.AI;
+
+namespace BitNet.Extensions.AI;
+
+/// <summary>
+/// An <see cref="IChatClient"/> that runs a BitNet b1.58 model locally on the CPU. It only translates: chat messages
+/// become a story prompt, <see cref="ChatOptions"/> become generation options, and generated tokens become a
+/// <see cref="ChatResponse"/> or a stream of <see cref="ChatResponseUpdate"/>s. Logging, telemetry, caching and tool
+/// invocation are middleware (<see cref="ChatClientBuilder"/>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Prompt.</b> The shipped model writes children's stories; it is not an assistant. The conversation is rendered as
+/// one story to continue: system messages and <see cref="ChatOptions.Instructions"/> are left out, the user and assistant
+/// messages are joined in order (the first user message is the beginning of the story, a later one continues it), and
+/// the response is the model's continuation. Non-text content raises <see cref="NotSupportedException"/>. A prompt that
+/// does not fit in the context raises <see cref="ContextLengthExceededException"/> naming the token counts; nothing is
+/// truncated.
+/// </para>
+/// <para>
+/// <b>Options honoured.</b> <see cref="ChatOptions.Temperature"/> (0 = greedy), <see cref="ChatOptions.TopP"/>,
+/// <see cref="ChatOptions.TopK"/>, <see cref="ChatOptions.Seed"/> (same seed, options and prompt give the same text; no
+/// seed gives varying text), <see cref="ChatOptions.MaxOutputTokens"/> (default: the rest of the context),
+/// <see cref="ChatOptions.StopSequences"/> (matched in the text, across token boundaries; the stop string is never
+/// returned, not even in part while streaming), and the additional property <see cref="MinPPropertyName"/>. Unset values
+/// come from <see cref="BitNetChatClientOptions"/>. An out-of-range value raises
+/// <see cref="ArgumentOutOfRangeException"/> naming the option.
+/// </para>
+/// <para>
+/// <b>Options rejected</b> with <see cref="NotSupportedException"/>, because ignoring them would silently change the
+/// answer: a JSON <see cref="ChatOptions.ResponseFormat"/>, a <see cref="ChatOptions.ToolMode"/> that requires a call,
+/// and non-zero <see cref="ChatOptions.FrequencyPenalty"/> or <see cref="ChatOptions.PresencePenalty"/>.
+/// <b>Options ignored:</b> <see cref="ChatOptions.ModelId"/> (there is one model per client; responses report the
+/// actual one), <see cref="ChatOptions.Instructions"/>, <see cref="ChatOptions.Tools"/> (the model never calls them),
+/// <see cref="ChatOptions.ConversationId"/> (the client is stateless and leaves it null in responses),
+/// <see cref="ChatOptions.RawRepresentationFactory"/>, reasoning, background-response and continuation settings, and
+/// unknown additional properties. The <see cref="ChatOptions"/> passed in are never modified.
+/// </para>
+/// <para>
+/// <b>Responses.</b> One assistant message with one <see cref="TextContent"/>; <see cref="ChatResponse.ResponseId"/> and
+/// <see cref="ChatMessage.MessageId"/> are the same new <c>bitnet-…</c> id; <see cref="ChatResponse.ModelId"/>,
+/// <see cref="ChatResponse.CreatedAt"/> (request start), <see cref="ChatResponse.FinishReason"/>
+/// (<see cref="ChatFinishReason.Stop"/> at end of sequence or a stop sequence, <see cref="ChatFinishReason.Length"/> at
+/// the token limit or a full context) and <see cref="ChatResponse.Usage"/> (input tokens including the
+/// beginning-of-sequence token, output tokens including a final end-of-sequence token, their total, and 0 cached). A
+/// stream yields one update per token that produced text, then a last update with no text that carries the finish reason
+/// and the one <see cref="UsageContent"/>; every update has the same response id, message id, role
+/// (<see cref="ChatRole.Assistant"/>), model id and creation time.
+/// </para>
+/// <para>
+/// <b>Threads and cancellation.</b> All members are thread-safe; concurrent requests run on separate sessions of the
+/// shared <see cref="BitNetRuntime"/> (see its remarks for how many run at once). Generation runs on a worker, never on
+/// the caller's thread. The cancellation token is checked between prompt tokens and between generated tokens, and
+/// cancellation raises <see cref="OperationCanceledException"/>. Leaving a stream early (break, dispose) stops
+/// generation and frees the session before the enumerator's disposal completes.
+/// </para>
+/// <para>
+/// <b>Disposal.</b> A client built around a runtime does not dispose it; a client that loaded its own runtime
+/// (<see cref="BitNetChatClient(BitNetChatClientOptions)"/>) disposes it. <see cref="Dispose"/> may be called more than
+/// once; every other member then throws <see cref="ObjectDisposedException"/>.
+/// </para>
+/// </remarks>
+public sealed class BitNetChatClient : IChatClient
+{
+    /// <summary>
+    /// The <see cref="ChatOptions.AdditionalProperties"/> key for min-p: keep only tokens whose probability is at least
+    /// this fraction of the most probable one. A number in [0, 1) (a float, double, decimal, integer, invariant-culture
+    /// string or JSON number); 0 disables the filter.
+    /// </summary>
+    public const string MinPPropertyName = "min_p";
+
+    /// <summary>The <see cref="ChatClientMetadata.ProviderName"/> this client reports.</summary>
+    public const string ProviderName = "bitnet";
+
+    private readonly BitNetRuntime _runtime;
+    private readonly bool _ownsRuntime;
+    private readonly BitNetChatClientOptions _options;
+    private readonly string _modelId;
+    private readonly ChatClientMetadata _metadata;
+    private int _disposed;
+
+    /// <summary>Creates a client that runs on <paramref name="runtime"/>, which it does not dispose.</summary>
+    /// <param name="runtime">The loaded model and its sessions, typically shared with other clients.</param>
+    /// <param name="options">
+    /// The request defaults and the reported <see cref="BitNetChatClientOptions.ModelId"/>; null uses the defaults. The
+    /// loading settings (model path, activation quantization, context length, concurrency) belong to the runtime and are
+    /// not read here. The options are copied, so later changes do not affect the client.
+    /// </param>
+    /// <exception cref="ArgumentNullException"><paramref name="runtime"/> is null.</exception>
+    /// <exception cref="ArgumentException">An option is out of range (the message names it, its value and the allowed range).</exception>
+    public BitNetChatClient(BitNetRuntime runtime, BitNetChatClientOptions? options = null)
+        : this(Throw.IfNull(runtime), ownsRuntime: false, CopyValidated(options))
+    {
+    }
+
+    /// <summary>
+    /// Loads the model that <paramref name="options"/> describe (<see cref="BitNetChatClientOptions.ModelPath"/> null
+    /// loads the shipped default model) and creates a client that owns it: disposing the client disposes the model.
+    /// </summary>
+    /// <param name="options">Every setting: loading, concurrency and request defaults. Copied; later changes have no effect.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">An option is out of range (the message names it, its value and the allowed range).</exception>
+    /// <exception cref="FileNotFoundException">The model file does not exist.</exception>
+    public BitNetChatClient(BitNetChatClientOptions options)
+        : this(BitNetRuntime.Load(CopyValidated(Throw.IfNull(options))), ownsRuntime: true, options.Clone())
+    {
+    }
+
+    private BitNetChatClient(BitNetRuntime runtime, bool ownsRuntime, BitNetChatClientOptions options)
+    {
+        _runtime = runtime;
+        _ownsRuntime = ownsRuntime;
+        _options = options;
+        _modelId = options.ModelId ?? runtime.Model.ModelId;
+        _metadata = new ChatClientMetadata(ProviderName, providerUri: null, defaultModelId: _modelId);
+    }
+
+    /// <summary>The runtime this client generates on.</summary>
+    public BitNetRuntime Runtime => _runtime;
+
+    /// <summary>The model id reported in responses and metadata.</summary>
+    public string ModelId => _modelId;
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="messages"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option in <paramref name="options"/> is out of range.</exception>
+    /// <exception cref="NotSupportedException">A message holds non-text content, or an option asks for something unsupported.</exception>
+    /// <exception cref="ContextLengthExceededException">The rendered prompt does not fit in the context (from the returned task).</exception>
+    /// <exception cref="ObjectDisposedException">The client or its runtime is disposed.</exception>
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        var (prompt, generationOptions) = PrepareRequest(messages, options);
+        return GetResponseCoreAsync(prompt, generationOptions, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="messages"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option in <paramref name="options"/> is out of range.</exception>
+    /// <exception cref="NotSupportedException">A message holds non-text content, or an option asks for something unsupported.</exception>
+    /// <exception cref="ContextLengthExceededException">The rendered prompt does not fit in the context (while enumerating).</exception>
+    /// <exception cref="ObjectDisposedException">The client or its runtime is disposed.</exception>
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        var (prompt, generationOptions) = PrepareRequest(messages, options);
+        return GetStreamingResponseCoreAsync(prompt, generationOptions, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Answers, for a null <paramref name="serviceKey"/>: <see cref="ChatClientMetadata"/> (provider
+    /// <see cref="ProviderName"/>, no URI, the model id); <see cref="BitNetRuntime"/>; <see cref="BitNetModel"/>;
+    /// <see cref="BitNetTokenizer"/>; and this client for any type it is assignable to. Anything else, or any non-null
+    /// key, gives null.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="serviceType"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The client is disposed.</exception>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        Throw.IfNull(serviceType);
+        ThrowIfDisposed();
+        if (serviceKey is not null) return null;
+        if (serviceType == typeof(ChatClientMetadata)) return _metadata;
+        if (serviceType == typeof(BitNetRuntime)) return _runtime;
+        if (serviceType == typeof(BitNetModel)) return _runtime.Model;
+        if (serviceType == typeof(BitNetTokenizer)) return _runtime.Model.Tokenizer;
+        return serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    /// <summary>Disposes the runtime if this client loaded it. Later calls do nothing.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (_ownsRuntime) _runtime.Dispose();
+    }
+
+    private (string Prompt, GenerationOptions Options) PrepareRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        Throw.IfNull(messages);
+        ThrowIfDisposed();
+        // Both only read their inputs; the messages are enumerated exactly once.
+        var prompt = StoryPromptFormatter.Format(messages);
+        var generationOptions = ChatOptionsTranslator.ToGenerationOptions(options, _options);
+        return (prompt, generationOptions);
+    }
+
+    private async Task<ChatResponse> GetResponseCoreAsync(string prompt, GenerationOptions options, CancellationToken cancellationToken)
+    {
+        var id = NewResponseId();
+        var createdAt = DateTimeOffset.UtcNow;
+        var result = await _runtime.GenerateAsync(prompt, options, output: null, cancellationToken).ConfigureAwait(false);
+
+        var message = new ChatMessage(ChatRole.Assistant, [new TextContent(result.Text)])
+        {
+            MessageId = id,
+            CreatedAt = createdAt,
+        };
+        return new ChatResponse(message)
+        {
+            ResponseId = id,
+            ModelId = _modelId,
+            CreatedAt = createdAt,
+            FinishReason = ToFinishReason(result.FinishReason),
+            Usage = ToUsage(result),
+        };
+    }
+
+    private async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseCoreAsync(string prompt, GenerationOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var id = NewResponseId();
+        var createdAt = DateTimeOffset.UtcNow;
+        var channel = BitNetRuntime.CreateStreamChannel();
+        // Cancelled when the consumer stops early, so that the worker stops too.
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var worker = _runtime.GenerateAsync(prompt, options, channel.Writer, abandon.Token);
+        try
+        {
+            while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (channel.Reader.TryRead(out var text))
+                {
+                    // Text may already be buffered: check between tokens even when no wait happens.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    yield return NewUpdate(id, createdAt, [new TextContent(text)]);
+                }
+            }
+
+            // The channel is complete: the worker has finished, and its errors surface here.
+            var result = await worker.ConfigureAwait(false);
+            var last = NewUpdate(id, createdAt, [new UsageContent(ToUsage(result))]);
+            last.FinishReason = ToFinishReason(result.FinishReason);
+            yield return last;
+        }
+        finally
+        {
+            // Stop the worker (no-op when it has finished) and wait until it has returned its session.
+            await abandon.CancelAsync().ConfigureAwait(false);
+            await ((Task)worker).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private ChatResponseUpdate NewUpdate(string id, DateTimeOffset createdAt, IList<AIContent> contents) =>
+        new(ChatRole.Assistant, contents)
+        {
+            ResponseId = id,
+            MessageId = id,
+            ModelId = _modelId,
+            CreatedAt = createdAt,
+        };
+
+    private static ChatFinishReason ToFinishReason(GenerationFinishReason reason) => reason switch
+    {
+        GenerationFinishReason.EndOfSequence or GenerationFinishReason.StopSequence => ChatFinishReason.Stop,
+        GenerationFinishReason.MaxTokens or GenerationFinishReason.ContextFull => ChatFinishReason.Length,
+        _ => throw new InvalidOperationException($"Unknown finish reason {reason}."),
+    };
+
+    private static UsageDetails ToUsage(GenerationResult result) => new()
+    {
+        InputTokenCount = result.InputTokenCount,
+        OutputTokenCount = result.OutputTokenCount,
+        TotalTokenCount = result.InputTokenCount + result.OutputTokenCount,
+        CachedInputTokenCount = 0,
+    };
+
+    private static string NewResponseId() => "bitnet-" + Guid.NewGuid().ToString("N");
+
+    private static BitNetChatClientOptions CopyValidated(BitNetChatClientOptions? options)
+    {
+        var copy = options?.Clone() ?? new BitNetChatClientOptions();
+        BitNetChatClientOptionsValidator.ThrowIfInvalid(copy, nameof(options));
+        return copy;
+    }
+
+    private void ThrowIfDisposed() => Throw.IfDisposed(Volatile.Read(ref _disposed) != 0, this);
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using BitNet.Runtime.Model;
+using Microsoft.Extensions.Options;
+
+namespace BitNet.Extensions.AI;
+
+/// <summary>
+/// Checks <see cref="BitNetChatClientOptions"/>: every failure names the option, its value and the allowed range.
+/// Used by dependency injection (with <c>ValidateOnStart</c>) and by the constructors that take options directly.
+/// </summary>
+internal sealed class BitNetChatClientOptionsValidator : IValidateOptions<BitNetChatClientOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, BitNetChatClientOptions options)
+    {
+        var failures = GetFailures(options);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> listing every invalid option.</summary>
+    public static void ThrowIfInvalid(BitNetChatClientOptions options, string paramName)
+    {
+        var failures = GetFailures(options);
+        if (failures.Count > 0) throw new ArgumentException(string.Join(" ", failures), paramName);
+    }
+
+    /// <summary>One message per invalid option; empty when all are valid.</summary>
+    public static List<string> GetFailures(BitNetChatClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+
+        if (!Enum.IsDefined(options.ActivationQuantization))
+            failures.Add(Failure(nameof(options.ActivationQuantization), options.ActivationQuantization,
+                $"one of {string.Join(", ", Enum.GetNames<ActivationQuantization>())}"));
+        if (options.ContextLength is < 1)
+            failures.Add(Failure(nameof(options.ContextLength), options.ContextLength, ">= 1, or null for the model's trained context length"));
+        if (options.MaxConcurrentRequests < 1)
+            failures.Add(Failure(nameof(options.MaxConcurrentRequests), options.MaxConcurrentRequests, ">= 1"));
+        // Negated comparisons so that NaN fails each check.
+        if (!(options.Temperature >= 0f && float.IsFinite(options.Temperature)))
+            failures.Add(Failure(nameof(options.Temperature), options.Temperature, "finite and >= 0 (0 selects greedy decoding)"));
+        if (!(options.TopP > 0f && options.TopP <= 1f))
+            failures.Add(Failure(nameof(options.TopP), options.TopP, "(0, 1] (1 disables top-p)"));
+        if (options.TopK < 0)
+            failures.Add(Failure(nameof(options.TopK), options.TopK, ">= 0 (0 disables top-k)"));
+        if (!(options.MinP >= 0f && options.MinP < 1f))
+            failures.Add(Failure(nameof(options.MinP), options.MinP, "[0, 1) (0 disables min-p)"));
+        if (options.MaxOutputTokens is < 1)
+            failures.Add(Failure(nameof(options.MaxOutputTokens), options.MaxOutputTokens, ">= 1, or null for the rest of the context"));
+        if (options.ModelId is { } modelId && string.IsNullOrWhiteSpace(modelId))
+            failures.Add(Failure(nameof(options.ModelId), $"\"{modelId}\"", "a non-blank id, or null for the model's own id"));
+
+        return failures;
+    }
+
+    private static string Failure(string option, object? value, string allowed) =>
+        string.Create(CultureInfo.InvariantCulture, $"{nameof(BitNetChatClientOptions)}.{option} is {value ?? "null"}; allowed: {allowed}.");
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text.Json;
+using BitNet.Runtime.Generation;
+using BitNet.Runtime.Sampling;
+using Microsoft.Extensions.AI;
+
+namespace BitNet.Extensions.AI;
+
+/// <summary>
+/// Maps a request's <see cref="ChatOptions"/> onto the engine's <see cref="GenerationOptions"/>. Unset values fall back to
+/// the client's <see cref="BitNetChatClientOptions"/>. The <see cref="ChatOptions"/> instance is only read.
+/// </summary>
+internal static class ChatOptionsTranslator
+{
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names the option and its value.</exception>
+    /// <exception cref="NotSupportedException">The request asks for something a story model cannot do (see <see cref="BitNetChatClient"/>).</exception>
+    public static GenerationOptions ToGenerationOptions(ChatOptions? options, BitNetChatClientOptions defaults)
+    {
+        if (options is not null) RejectUnsupported(options);
+
+        var temperature = options?.Temperature ?? defaults.Temperature;
+        if (!(temperature >= 0f && float.IsFinite(temperature)))
+            throw OutOfRange(nameof(ChatOptions.Temperature), temperature, "finite and >= 0 (0 selects greedy decoding)");
+
+        var topP = options?.TopP ?? defaults.TopP;
+        if (!(topP > 0f && topP <= 1f))
+            throw OutOfRange(nameof(ChatOptions.TopP), topP, "in (0, 1] (1 disables top-p)");
+
+        var topK = options?.TopK ?? defaults.TopK;
+        if (topK < 0)
+            throw OutOfRange(nameof(ChatOptions.TopK), topK, ">= 0 (0 disables top-k)");
+
+        var minP = ReadMinP(options) ?? defaults.MinP;
+        if (!(minP >= 0f && minP < 1f))
+            throw OutOfRange($"AdditionalProperties[\"{BitNetChatClient.MinPPropertyName}\"]", minP, "in [0, 1) (0 disables min-p)");
+
+        var maxTokens = options?.MaxOutputTokens ?? defaults.MaxOutputTokens;
+        if (maxTokens is < 1)
+            throw OutOfRange(nameof(ChatOptions.MaxOutputTokens), maxTokens, ">= 1, or null for the rest of the context");
+
+        return new GenerationOptions
+        {
+            MaxTokens = maxTokens,
+            Sampling = new SamplingOptions
+            {
+                Temperature = temperature,
+                TopP = topP,
+                TopK = topK,
+                MinP = minP,
+                // Any 64-bit seed is valid; negative seeds are reinterpreted, not rejected.
+                Seed = options?.Seed is { } seed ? unchecked((ulong)seed) : null,
+            },
+            StopSequences = CopyStopSequences(options?.StopSequences),
+        };
+    }
+
+    private static void RejectUnsupported(ChatOptions options)
+    {
+        if (options.ResponseFormat is ChatResponseFormatJson)
+            throw new NotSupportedException(
+                "ChatOptions.ResponseFormat asks for JSON, which the BitNet story model cannot produce and this client cannot constrain yet.");
+        if (options.ToolMode is RequiredChatToolMode)
+            throw new NotSupportedException(
+                "ChatOptions.ToolMode requires a tool call, but the BitNet story model does not call tools.");
+        if (options.FrequencyPenalty is { } frequency && frequency != 0f)
+            throw new NotSupportedException($"ChatOptions.FrequencyPenalty ({frequency}) is not supported yet; leave it unset or 0.");
+        if (options.PresencePenalty is { } presence && presence != 0f)
+            throw new NotSupportedException($"ChatOptions.PresencePenalty ({presence}) is not supported yet; leave it unset or 0.");
+    }
+
+    private static float? ReadMinP(ChatOptions? options)
+    {
+        if (options?.AdditionalProperties is not { } properties ||
+            !properties.TryGetValue(BitNetChatClient.MinPPropertyName, out var value) || value is null)
+        {
+            return null;
+        }
+
+        return value switch
+        {
+            float f => f,
+            double d => (float)d,
+            decimal m => (float)m,
+            int i => i,
+            long l => l,
+            string s when float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
+            JsonElement { ValueKind: JsonValueKind.Number } json => json.GetSingle(),
+            _ => throw new ArgumentException(
+                $"ChatOptions.AdditionalProperties[\"{BitNetChatClient.MinPPropertyName}\"] must be a number; got {value.GetType().Name} '{value}'.",
+                "options"),
+        };
+    }
+
+    private static string[] CopyStopSequences(IList<string>? stopSequences)
+    {
+        if (stopSequences is null || stopSequences.Count == 0) return [];
+        var copy = new List<string>(stopSequences.Count);
+        foreach (var stop in stopSequences)
+            if (!string.IsNullOrEmpty(stop)) copy.Add(stop);
+        return [.. copy];
+    }
+
+    private static ArgumentOutOfRangeException OutOfRange(string option, object? value, string allowed) =>
+        new("options", value, string.Create(CultureInfo.InvariantCulture, $"ChatOptions.{option} must be {allowed}; got {value}."));
+}

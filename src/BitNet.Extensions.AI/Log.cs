@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace BitNet.Extensions.AI;
+
+/// <summary>Source-generated log messages. Prompt and response text is never logged here (use <c>UseLogging()</c>).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "Loaded BitNet model '{ModelId}' from '{ModelPath}' in {ElapsedMilliseconds} ms: context {ContextLength} tokens, " +
+                  "activation quantization {ActivationQuantization}, up to {MaxConcurrentRequests} concurrent request(s).")]
+    public static partial void ModelLoaded(ILogger logger, string modelId, string modelPath, long elapsedMilliseconds, int contextLength,
+        string activationQuantization, int maxConcurrentRequests);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Loading the BitNet model from '{ModelPath}' failed.")]
+    public static partial void ModelLoadFailed(ILogger logger, string modelPath, Exception exception);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Disposed the BitNet runtime for model '{ModelId}'.")]
+    public static partial void RuntimeDisposed(ILogger logger, string modelId);
+}

@@ -1,0 +1,45 @@
+using BitNet.Runtime.Model;
+
+namespace BitNet.Extensions.AI.Tests;
+
+public sealed class BitNetChatClientOptionsValidatorTests
+{
+    [Fact]
+    public void Defaults_AreValid()
+    {
+        Assert.Empty(BitNetChatClientOptionsValidator.GetFailures(new BitNetChatClientOptions()));
+    }
+
+    public static TheoryData<Action<BitNetChatClientOptions>, string> Invalid => new()
+    {
+        { o => o.Temperature = -1, "BitNetChatClientOptions.Temperature is -1; allowed: finite and >= 0" },
+        { o => o.Temperature = float.PositiveInfinity, "BitNetChatClientOptions.Temperature is Infinity" },
+        { o => o.TopP = 0, "BitNetChatClientOptions.TopP is 0; allowed: (0, 1]" },
+        { o => o.TopK = -5, "BitNetChatClientOptions.TopK is -5; allowed: >= 0" },
+        { o => o.MinP = 1, "BitNetChatClientOptions.MinP is 1; allowed: [0, 1)" },
+        { o => o.MaxOutputTokens = 0, "BitNetChatClientOptions.MaxOutputTokens is 0; allowed: >= 1" },
+        { o => o.ContextLength = 0, "BitNetChatClientOptions.ContextLength is 0; allowed: >= 1" },
+        { o => o.MaxConcurrentRequests = 0, "BitNetChatClientOptions.MaxConcurrentRequests is 0; allowed: >= 1" },
+        { o => o.ActivationQuantization = (ActivationQuantization)7, "BitNetChatClientOptions.ActivationQuantization is 7; allowed: one of None, Int8PerToken" },
+        { o => o.ModelId = " ", "BitNetChatClientOptions.ModelId is \" \"" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Invalid))]
+    public void InvalidValues_NameTheOptionTheValueAndTheRange(Action<BitNetChatClientOptions> configure, string expected)
+    {
+        var options = new BitNetChatClientOptions();
+        configure(options);
+        var failure = Assert.Single(BitNetChatClientOptionsValidator.GetFailures(options));
+        Assert.StartsWith(expected, failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryFailure_IsReported()
+    {
+        var options = new BitNetChatClientOptions { Temperature = -1, TopK = -1 };
+        var result = new BitNetChatClientOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Equal(2, result.Failures!.Count());
+    }
+}
