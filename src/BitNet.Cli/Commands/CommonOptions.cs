@@ -1,0 +1,240 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text;
+using BitNet.Runtime;
+using BitNet.Runtime.Model;
+using BitNet.Runtime.Sampling;
+
+namespace BitNet.Cli.Commands;
+
+/// <summary>The options every model-running command shares: which model, how to run it.</summary>
+internal sealed class ModelOptions
+{
+    public Option<string?> Model { get; } = new("--model", "-m")
+    {
+        Description = "The GGUF model file. Default: the TinyStories BitNet model that ships next to bitnet.",
+        HelpName = "PATH",
+    };
+
+    public Option<string> ActivationQuantization { get; } = new("--act-quant")
+    {
+        Description = "BitLinear input handling: int8 (per-token int8, the training semantics) or none (float, what llama.cpp computes on F16 weights).",
+        HelpName = "none|int8",
+        DefaultValueFactory = _ => "int8",
+    };
+
+    public Option<int?> Context { get; } = new("--context", "-c")
+    {
+        Description = "Positions per sequence. Default: the model's trained context length (the most it allows).",
+        HelpName = "N",
+    };
+
+    public ModelOptions()
+    {
+        CommonOptions.Positive(Context);
+        ActivationQuantization.Validators.Add(r =>
+        {
+            CommonOptions.TryGetValue<string>(r, out var value);
+            if (ParseActivationQuantization(value) is null) r.AddError($"--act-quant must be 'none' or 'int8', got '{value}'.");
+        });
+    }
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Model);
+        command.Options.Add(ActivationQuantization);
+        command.Options.Add(Context);
+    }
+
+    public BitNetModelOptions Read(ParseResult result) => new()
+    {
+        ModelPath = result.GetValue(Model),
+        ActivationQuantization = ParseActivationQuantization(result.GetValue(ActivationQuantization))
+                                 ?? throw new ArgumentException("--act-quant must be 'none' or 'int8'."),
+        ContextLength = result.GetValue(Context),
+    };
+
+    /// <summary>The activation handling a command-line value names, or null when it names none.</summary>
+    public static ActivationQuantization? ParseActivationQuantization(string? value) => value?.ToLowerInvariant() switch
+    {
+        "none" or "off" or "float" => Runtime.Model.ActivationQuantization.None,
+        "int8" or "int8pertoken" or "int8-per-token" => Runtime.Model.ActivationQuantization.Int8PerToken,
+        _ => null,
+    };
+
+    /// <summary>The command-line name of an activation handling.</summary>
+    public static string Name(ActivationQuantization value) => value == Runtime.Model.ActivationQuantization.None ? "none" : "int8";
+}
+
+/// <summary>How the next token is chosen, and how much to generate.</summary>
+internal sealed class GenerationCliOptions
+{
+    public Option<int?> MaxTokens { get; } = new("--max-tokens", "-n")
+    {
+        Description = "The most tokens to generate. Default: the rest of the context.",
+        HelpName = "N",
+    };
+
+    public Option<float> Temperature { get; } = new("--temperature", "-t")
+    {
+        Description = "Sampling temperature; 0 is greedy decoding (argmax), which makes every other sampling option irrelevant.",
+        HelpName = "T",
+        DefaultValueFactory = _ => 0.8f,
+    };
+
+    public Option<int> TopK { get; } = new("--top-k")
+    {
+        Description = "Keep only the K most likely tokens; 0 turns the filter off.",
+        HelpName = "K",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public Option<float> TopP { get; } = new("--top-p")
+    {
+        Description = "Nucleus sampling: keep the most likely tokens whose probabilities add up to P, in (0, 1]; 1 turns the filter off.",
+        HelpName = "P",
+        DefaultValueFactory = _ => 0.9f,
+    };
+
+    public Option<float> MinP { get; } = new("--min-p")
+    {
+        Description = "Keep only tokens at least P times as likely as the most likely one, in [0, 1); 0 turns the filter off.",
+        HelpName = "P",
+        DefaultValueFactory = _ => 0f,
+    };
+
+    public Option<ulong?> Seed { get; } = new("--seed", "-s")
+    {
+        Description = "Seed of the sampler's random numbers: the same seed, prompt and options give the same text. Default: random.",
+        HelpName = "N",
+    };
+
+    public Option<string[]> Stop { get; } = new("--stop")
+    {
+        Description = @"Stop when this text appears (not printed). Repeatable. \n, \t and \\ are unescaped.",
+        HelpName = "TEXT",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public GenerationCliOptions()
+    {
+        CommonOptions.Positive(MaxTokens);
+        Temperature.Validators.Add(r =>
+        {
+            if (CommonOptions.TryGetValue<float>(r, out var t) && !(t >= 0 && float.IsFinite(t))) r.AddError($"--temperature must be a finite number >= 0 (0 is greedy), got {Format(t)}.");
+        });
+        TopK.Validators.Add(r =>
+        {
+            if (CommonOptions.TryGetValue<int>(r, out var k) && k < 0) r.AddError($"--top-k must be >= 0 (0 turns it off), got {k}.");
+        });
+        TopP.Validators.Add(r =>
+        {
+            if (CommonOptions.TryGetValue<float>(r, out var p) && !(p > 0 && p <= 1)) r.AddError($"--top-p must be in (0, 1] (1 turns it off), got {Format(p)}.");
+        });
+        MinP.Validators.Add(r =>
+        {
+            if (CommonOptions.TryGetValue<float>(r, out var p) && !(p >= 0 && p < 1)) r.AddError($"--min-p must be in [0, 1) (0 turns it off), got {Format(p)}.");
+        });
+        Stop.Validators.Add(r =>
+        {
+            CommonOptions.TryGetValue<string[]>(r, out var stops);
+            foreach (var s in stops ?? [])
+                if (s.Length == 0) r.AddError("--stop needs a non-empty text.");
+        });
+    }
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(MaxTokens);
+        command.Options.Add(Temperature);
+        command.Options.Add(TopK);
+        command.Options.Add(TopP);
+        command.Options.Add(MinP);
+        command.Options.Add(Seed);
+        command.Options.Add(Stop);
+    }
+
+    public SamplingOptions ReadSampling(ParseResult result) => new()
+    {
+        Temperature = result.GetValue(Temperature),
+        TopK = result.GetValue(TopK),
+        TopP = result.GetValue(TopP),
+        MinP = result.GetValue(MinP),
+        Seed = result.GetValue(Seed),
+    };
+
+    public IReadOnlyList<string> ReadStops(ParseResult result) =>
+        [.. (result.GetValue(Stop) ?? []).Select(CommonOptions.Unescape)];
+
+    private static string Format(float value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+internal static class CommonOptions
+{
+    /// <summary>
+    /// The option's value for a validator; false when the text does not convert (System.CommandLine reports
+    /// that conversion error itself; reading the value inside a validator would throw it instead).
+    /// </summary>
+    public static bool TryGetValue<T>(OptionResult result, out T? value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default;
+            return false;
+        }
+    }
+
+    /// <summary>Adds a validator that rejects values below 1.</summary>
+    public static void Positive(Option<int?> option) => option.Validators.Add(r =>
+    {
+        if (TryGetValue<int?>(r, out var value) && value is < 1)
+            r.AddError($"{option.Name} must be at least 1, got {value}.");
+    });
+
+    /// <summary>Turns the escapes \n, \r, \t and \\ into the characters they name; other backslashes stay.</summary>
+    public static string Unescape(string text)
+    {
+        if (!text.Contains('\\', StringComparison.Ordinal)) return text;
+        var builder = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\\' && i + 1 < text.Length)
+            {
+                var escaped = text[i + 1] switch
+                {
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    '\\' => '\\',
+                    _ => '\0',
+                };
+                if (escaped != '\0')
+                {
+                    builder.Append(escaped);
+                    i++;
+                    continue;
+                }
+            }
+            builder.Append(c);
+        }
+        return builder.ToString();
+    }
+
+    /// <summary>A duration for people: milliseconds below a second, else seconds.</summary>
+    public static string Duration(TimeSpan time) => time.TotalSeconds < 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{time.TotalMilliseconds:F1} ms")
+        : string.Create(CultureInfo.InvariantCulture, $"{time.TotalSeconds:F2} s");
+
+    /// <summary>Items per second, or "-" when the time is zero.</summary>
+    public static string Rate(double count, TimeSpan time) => time > TimeSpan.Zero && count > 0
+        ? string.Create(CultureInfo.InvariantCulture, $"{count / time.TotalSeconds:F1}")
+        : "-";
+}
