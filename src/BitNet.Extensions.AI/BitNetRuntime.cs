@@ -224,8 +224,8 @@ public sealed class BitNetRuntime : IDisposable
         _stopping.Cancel();
         // Running requests stop at their next token and hand back their slots; waiting requests are cancelled.
         for (var i = 0; i < MaxConcurrentRequests; i++) _slots.Wait();
+        while (_idleSessions.TryTake(out var session)) session.Dispose();
         if (_ownsModel) Model.Dispose();
-        _idleSessions.Clear();
         _slots.Dispose();
         _stopping.Dispose();
         Log.RuntimeDisposed(_logger, Model.ModelId);

@@ -50,7 +50,7 @@ internal sealed class ChatCommand
         if (interactive)
             error.WriteLine($"{model.ModelId}: type the start of a story, or press Enter to let the model begin. /reset starts over, /exit quits.");
 
-        var session = model.CreateSession();
+        using var session = model.CreateSession();
         var evaluated = new List<int>(); // the ids the session holds, position by position
         var story = "";
         while (true)

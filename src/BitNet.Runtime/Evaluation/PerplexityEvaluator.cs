@@ -93,7 +93,7 @@ public sealed class PerplexityEvaluator
         // Each worker owns a session and an id buffer and takes the next unscored document until none is left.
         void Work(CancellationToken token)
         {
-            var session = _model.CreateSession();
+            using var session = _model.CreateSession();
             var ids = new int[WindowLength + 2];
             int d;
             while ((d = Interlocked.Increment(ref next)) < documents.Count)

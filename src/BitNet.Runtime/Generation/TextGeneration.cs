@@ -14,6 +14,7 @@ public sealed class TextGeneration
 {
     private readonly BitNetModel _model;
     private readonly InferenceSession _session;
+    private readonly bool _ownsSession;
     private readonly int[] _prompt;
     private readonly GenerationOptions _options;
     private readonly List<int> _generated = [];
@@ -29,6 +30,7 @@ public sealed class TextGeneration
         _options.Validate();
         if (promptIds.Count == 0) throw new ArgumentException("The prompt needs at least one token.", nameof(promptIds));
         _model = model;
+        _ownsSession = session is null;
         _session = session ?? model.CreateSession();
         _prompt = [.. promptIds];
         // The last generated token is never evaluated, so a prompt may fill the context exactly and still yield one token.
@@ -65,6 +67,18 @@ public sealed class TextGeneration
     }
 
     private IEnumerable<GeneratedToken> RunCore(CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var token in Generate(cancellationToken)) yield return token;
+        }
+        finally
+        {
+            if (_ownsSession) _session.Dispose();
+        }
+    }
+
+    private IEnumerable<GeneratedToken> Generate(CancellationToken cancellationToken)
     {
         var tokenizer = _model.Tokenizer;
         var sampler = new Sampler(_options.Sampling, _model.Config.VocabularySize);
