@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using BitNet.Runtime.Threading;
 
@@ -30,6 +31,7 @@ internal sealed class AttentionJob : ParallelJob
         else pool.Run(this, config.HeadCount);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(int start, int end)
     {
         var c = _config;

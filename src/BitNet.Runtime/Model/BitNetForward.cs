@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using BitNet.Runtime.Kernels.Ops;
 using BitNet.Runtime.Kernels.Ternary;
@@ -54,6 +55,7 @@ internal sealed unsafe class BitNetForward
     /// <paramref name="cache"/>. Returns the logits (in <paramref name="state"/>) when <paramref name="computeLogits"/>
     /// is set, otherwise an empty span (prompt tokens whose predictions nobody reads skip the LM head).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<float> Forward(int token, int position, KvCache.KvCache cache, ForwardState state, bool computeLogits = true)
     {
         var c = _config;

@@ -74,6 +74,7 @@ public sealed unsafe class TokenEmbedding
     }
 
     /// <summary>logits[v] = row(v) · x for v in [<paramref name="start"/>, <paramref name="end"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Logits(float* x, float* logits, int start, int end)
     {
         if (_half != null)

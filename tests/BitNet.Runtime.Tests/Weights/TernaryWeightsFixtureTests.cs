@@ -64,11 +64,11 @@ public sealed class TernaryWeightsFixtureTests
     }
 }
 
-/// <summary>The packed float path applies exactly <see cref="FloatTensorReader.ReadTernary"/>'s rules.</summary>
+/// <summary>The packed float path applies exactly <see cref="FloatTensorReader.Ternarize"/>'s rules.</summary>
 public sealed class FloatTernaryWeightsTests
 {
     [Fact]
-    public void ShippedF16Master_PacksTheSameValuesAsReadTernary()
+    public void ShippedF16Master_PacksTheSameValuesAsTernarize()
     {
         using var file = GgufFile.Open(TinyModel.Path);
         var count = 0;
@@ -185,17 +185,18 @@ public sealed class FloatTernaryWeightsTests
         return scale;
     }
 
-    private static (TernaryMatrix Matrix, PackedTernaryMatrix Packed) AssertSame(GgufFile file, GgufTensorInfo tensor)
+    private static ((float[] Values, float Scale) Matrix, PackedTernaryMatrix Packed) AssertSame(GgufFile file, GgufTensorInfo tensor)
     {
-        var matrix = FloatTensorReader.ReadTernary(file, tensor);
+        var values = FloatTensorReader.ReadTernaryValues(file, tensor, out var scale);
         var packed = TernaryWeights.Load(file, tensor);
-        Assert.Equal(matrix.Scale, packed.Scale);
+        Assert.Equal(scale, packed.Scale);
         Assert.Null(packed.BlockScales);
-        Assert.Equal((matrix.Rows, matrix.Columns), (packed.Rows, packed.Columns));
-        for (var r = 0; r < matrix.Rows; r++)
-            for (var k = 0; k < matrix.Columns; k++)
-                if (matrix[r, k] != packed[r, k])
-                    Assert.Fail($"{tensor.Name} ({r}, {k}): ReadTernary {matrix[r, k]}, packed {packed[r, k]}.");
-        return (matrix, packed);
+        var (rows, columns) = ((int)tensor.RowCount, (int)tensor.RowLength);
+        Assert.Equal((rows, columns), (packed.Rows, packed.Columns));
+        for (var r = 0; r < rows; r++)
+            for (var k = 0; k < columns; k++)
+                if ((int)values[r * columns + k] != packed[r, k])
+                    Assert.Fail($"{tensor.Name} ({r}, {k}): ternarized {values[r * columns + k]}, packed {packed[r, k]}.");
+        return ((values, scale), packed);
     }
 }

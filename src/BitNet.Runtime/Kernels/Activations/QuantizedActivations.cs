@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
@@ -48,6 +49,7 @@ public sealed unsafe class QuantizedActivations : IDisposable
     /// Per-token absmax quantization (the semantics of <see cref="Int8Activations.Quantize"/>):
     /// c = 127 / max(max|x|, 1e-5), q = round-half-even(x · c).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Quantize(ReadOnlySpan<float> x)
     {
         if (x.Length > Capacity) throw new ArgumentException($"{x.Length} activations exceed the capacity {Capacity}.", nameof(x));

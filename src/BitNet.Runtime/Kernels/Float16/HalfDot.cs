@@ -42,6 +42,7 @@ internal static unsafe class HalfDot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float DotAvx512(ushort* w, float* x, int length)
     {
         Vector512<float> a0 = default, a1 = default;
@@ -56,6 +57,7 @@ internal static unsafe class HalfDot
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float DotAvx2(ushort* w, float* x, int length)
     {
         Vector256<float> a0 = default, a1 = default;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace BitNet.Runtime.Kernels.Ops;
@@ -6,6 +7,7 @@ namespace BitNet.Runtime.Kernels.Ops;
 public static class RmsNorm
 {
     /// <summary>Normalizes <paramref name="x"/> into <paramref name="y"/> (they may be the same span).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, float epsilon, Span<float> y)
     {
         if (weight.Length != x.Length || y.Length != x.Length)

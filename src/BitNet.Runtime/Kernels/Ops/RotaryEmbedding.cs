@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace BitNet.Runtime.Kernels.Ops;
 
 /// <summary>
@@ -41,6 +42,7 @@ public sealed class RotaryEmbedding
     public int MaxPositions { get; }
 
     /// <summary>Rotates every head of <paramref name="heads"/> (a multiple of the head dimension) in place for <paramref name="position"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(Span<float> heads, int position)
     {
         if ((uint)position >= (uint)MaxPositions)

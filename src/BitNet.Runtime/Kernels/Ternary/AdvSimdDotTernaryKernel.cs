@@ -14,6 +14,7 @@ internal sealed unsafe class AdvSimdDotTernaryKernel : TernaryKernel
 
     public override bool IsSupported => Dp.IsSupported;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RowDots(byte* codes, int rowStride, int chunks, sbyte* x, int rows, int* dots)
     {
         for (var r = 0; r < rows; r++)

@@ -15,6 +15,7 @@ internal sealed unsafe class Avx2TernaryKernel : TernaryKernel
 
     public override bool IsSupported => Avx2.IsSupported;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RowDots(byte* codes, int rowStride, int chunks, sbyte* x, int rows, int* dots)
     {
         var ones = Vector256.Create((short)1);

@@ -19,6 +19,7 @@ internal sealed unsafe class Avx512TernaryKernel : TernaryKernel
 
     public override bool IsSupported => Avx512BW.IsSupported;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RowDots(byte* codes, int rowStride, int chunks, sbyte* x, int rows, int* dots)
     {
         var r = 0;
@@ -47,6 +48,7 @@ internal sealed unsafe class Avx512TernaryKernel : TernaryKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RowDotsBatch(byte* codes, int rowStride, int chunks, sbyte* xs, int xStride, int count, int rows, int* dots)
     {
         // Prefill: unpack each chunk's codes once and apply them to four activation vectors at a time.
@@ -86,6 +88,7 @@ internal sealed unsafe class Avx512TernaryKernel : TernaryKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RowDotsFloat(byte* codes, int rowStride, int chunks, float* x, int rows, float* dots)
     {
         var mask = Vector512.Create((byte)3);

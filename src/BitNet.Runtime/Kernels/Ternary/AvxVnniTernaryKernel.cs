@@ -14,6 +14,7 @@ internal sealed unsafe class AvxVnniTernaryKernel : TernaryKernel
 
     public override bool IsSupported => AvxVnni.IsSupported;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RowDots(byte* codes, int rowStride, int chunks, sbyte* x, int rows, int* dots)
     {
         var r = 0;
@@ -46,6 +47,7 @@ internal sealed unsafe class AvxVnniTernaryKernel : TernaryKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RowDotsBatch(byte* codes, int rowStride, int chunks, sbyte* xs, int xStride, int count, int rows, int* dots)
     {
         var mask = Vector256.Create((byte)3);

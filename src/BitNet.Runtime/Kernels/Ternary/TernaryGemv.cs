@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BitNet.Runtime.Kernels.Activations;
 using BitNet.Runtime.Threading;
 using BitNet.Runtime.Weights;
@@ -57,6 +58,7 @@ internal sealed unsafe class TernaryGemv : ParallelJob
         Dispatch(pool, matrix);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(int start, int end)
     {
         var w = _matrix!;

@@ -13,6 +13,7 @@ internal sealed unsafe class Vector128TernaryKernel : TernaryKernel
 
     public override bool IsSupported => Vector128.IsHardwareAccelerated;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RowDots(byte* codes, int rowStride, int chunks, sbyte* x, int rows, int* dots)
     {
         for (var r = 0; r < rows; r++)

@@ -49,18 +49,11 @@ public static class FloatTensorReader
     }
 
     /// <summary>
-    /// Loads a float master as a ternary matrix. A tensor that is already ternary ({-s, 0, +s}, as converters write
-    /// BitNet weights) is recovered exactly as sign(W) · max|W|; re-applying absmean would shrink every weight by the
-    /// fraction of non-zeros. A true float master is ternarized by absmean: s = mean|W|, Q = clamp(round(W / s), -1, 1).
+    /// Reads a float master as ternary values (−1, 0, +1 as floats, row-major) and their scale. A tensor that is already
+    /// ternary ({-s, 0, +s}, as converters write BitNet weights) is recovered exactly as sign(W) · max|W|; re-applying
+    /// absmean would shrink every weight by the fraction of non-zeros. A true float master is ternarized by absmean:
+    /// s = mean|W|, Q = clamp(round(W / s), -1, 1).
     /// </summary>
-    /// <remarks>The packed path (<see cref="FloatTernaryWeights"/>) applies the same rules through the same code.</remarks>
-    public static TernaryMatrix ReadTernary(GgufFile file, GgufTensorInfo tensor)
-    {
-        var values = ReadTernaryValues(file, tensor, out var scale);
-        return new TernaryMatrix(tensor.Name, checked((int)tensor.RowCount), checked((int)tensor.RowLength), values, scale);
-    }
-
-    /// <summary>Reads a float master and ternarizes it (<see cref="Ternarize"/>): the values (-1, 0 or +1, row-major) and the scale.</summary>
     internal static float[] ReadTernaryValues(GgufFile file, GgufTensorInfo tensor, out float scale)
     {
         var values = ReadAll(file, tensor);

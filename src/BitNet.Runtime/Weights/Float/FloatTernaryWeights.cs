@@ -6,7 +6,7 @@ namespace BitNet.Runtime.Weights.Float;
 /// <summary>Loads F32, F16 and BF16 masters of ternary projections into <see cref="PackedTernaryMatrix"/>.</summary>
 /// <remarks>
 /// The ternary values and the per-tensor scale come from <see cref="FloatTensorReader"/>'s one rule (the same as
-/// <see cref="FloatTensorReader.ReadTernary"/>): an already-ternary tensor {−s, 0, +s} is recovered exactly as sign(W)
+/// <see cref="FloatTensorReader.ReadTernaryValues"/>): an already-ternary tensor {−s, 0, +s} is recovered exactly as sign(W)
 /// and s = max|W|; any other tensor is ternarized by absmean.
 /// </remarks>
 public static class FloatTernaryWeights
