@@ -41,21 +41,30 @@ internal sealed class AttentionJob : ParallelJob
         for (var h = start; h < end; h++)
         {
             var kvOffset = h / group * headDim;
-            var q = _state.Query.AsSpan(h * headDim, headDim);
-            var scores = _state.Scores.AsSpan(h * _cache.Capacity, _count);
-            for (var t = 0; t < _count; t++)
-                scores[t] = TensorPrimitives.Dot(q, keys.Slice(t * kvDim + kvOffset, headDim)) * _scale;
-
-            // Softmax with the maximum subtracted first, so exp never overflows.
-            var max = TensorPrimitives.Max(scores);
-            TensorPrimitives.Subtract(scores, max, scores);
-            TensorPrimitives.Exp(scores, scores);
-            TensorPrimitives.Divide(scores, TensorPrimitives.Sum(scores), scores);
-
-            var head = _state.Attention.AsSpan(h * headDim, headDim);
-            head.Clear();
-            for (var t = 0; t < _count; t++)
-                TensorPrimitives.MultiplyAdd(values.Slice(t * kvDim + kvOffset, headDim), scores[t], head, head);
+            AttendHead(_state.Query.AsSpan(h * headDim, headDim), keys, values, _count, kvOffset, kvDim, _scale,
+                       _state.Scores.AsSpan(h * _cache.Capacity, _count), _state.Attention.AsSpan(h * headDim, headDim));
         }
+    }
+
+    /// <summary>
+    /// One query head over <paramref name="count"/> cached positions: scores q·k · scale, softmax, Σ p·v into
+    /// <paramref name="output"/>. Shared by the decode and prefill paths so both compute bit-identical attention.
+    /// </summary>
+    internal static void AttendHead(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, int count,
+                                    int kvOffset, int kvDim, float scale, Span<float> scores, Span<float> output)
+    {
+        var headDim = q.Length;
+        for (var t = 0; t < count; t++)
+            scores[t] = TensorPrimitives.Dot(q, keys.Slice(t * kvDim + kvOffset, headDim)) * scale;
+
+        // Softmax with the maximum subtracted first, so exp never overflows.
+        var max = TensorPrimitives.Max(scores);
+        TensorPrimitives.Subtract(scores, max, scores);
+        TensorPrimitives.Exp(scores, scores);
+        TensorPrimitives.Divide(scores, TensorPrimitives.Sum(scores), scores);
+
+        output.Clear();
+        for (var t = 0; t < count; t++)
+            TensorPrimitives.MultiplyAdd(values.Slice(t * kvDim + kvOffset, headDim), scores[t], output, output);
     }
 }

@@ -40,6 +40,7 @@ internal sealed unsafe class BitNetForward
         _pool = pool;
         Kernel = kernel;
         _rope = new RotaryEmbedding(config.HeadDimension, config.ContextLength, config.RopeTheta);
+        CanBatch = activationQuantization == ActivationQuantization.Int8PerToken && weights.Layers.All(l => l.Projections.All(m => m.BlockScales is null));
     }
 
     public BitNetConfig Config => _config;
@@ -112,6 +113,92 @@ internal sealed unsafe class BitNetForward
         state.HeadJob.Run(_pool, _weights.TokenEmbedding, ForwardState.Address(state.Normed), ForwardState.Address(state.Logits));
         return state.Logits;
     }
+
+    /// <summary>Whether <see cref="Prefill"/> can evaluate prompt tokens together (int8 per-token activations and one scale per matrix).</summary>
+    public bool CanBatch { get; }
+
+    /// <summary>
+    /// The same pass as <see cref="Forward"/> for <paramref name="tokens"/> at positions <paramref name="firstPosition"/>
+    /// onward, evaluated together so that each weight chunk is unpacked once for the whole batch. Bit-identical to
+    /// calling <see cref="Forward"/> token by token; fills <paramref name="state"/>'s logits for the last token when
+    /// asked.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Prefill(ReadOnlySpan<int> tokens, int firstPosition, KvCache.KvCache cache, PrefillState batch, ForwardState state, bool computeLogits)
+    {
+        var c = _config;
+        var eps = c.RmsNormEpsilon;
+        int d = c.EmbeddingLength, ff = c.FeedForwardLength, kv = c.KvDimension, n = tokens.Length;
+
+        // ---- Token embeddings.
+        for (var i = 0; i < n; i++) _weights.TokenEmbedding.CopyRow(tokens[i], batch.Hidden.AsSpan(i * d, d));
+
+        for (var l = 0; l < c.BlockCount; l++)
+        {
+            var layer = _weights.Layers[l];
+
+            // ---- Attention: pre-norm, q/k/v for every token, rotary embedding, all keys and values into the cache.
+            for (var i = 0; i < n; i++)
+            {
+                var normed = batch.Normed.AsSpan(i * d, d);
+                RmsNorm.Apply(batch.Hidden.AsSpan(i * d, d), layer.AttentionNorm, eps, normed);
+                batch.Quantized.Quantize(i, normed);
+            }
+            BitLinear(batch, layer.Query, n, batch.Query, d);
+            BitLinear(batch, layer.Key, n, batch.Key, kv);
+            BitLinear(batch, layer.Value, n, batch.Value, kv);
+            for (var i = 0; i < n; i++)
+            {
+                var key = batch.Key.AsSpan(i * kv, kv);
+                _rope.Apply(batch.Query.AsSpan(i * d, d), firstPosition + i);
+                _rope.Apply(key, firstPosition + i);
+                key.CopyTo(cache.Key(l, firstPosition + i));
+                batch.Value.AsSpan(i * kv, kv).CopyTo(cache.Value(l, firstPosition + i));
+            }
+
+            // ---- Causal attention: token i sees positions up to its own; (token, head) pairs in parallel.
+            batch.Attend.Run(_pool, c, cache, batch, l, firstPosition, n);
+
+            // ---- Sub-norm, output projection, residual.
+            for (var i = 0; i < n; i++)
+            {
+                var attention = batch.Attention.AsSpan(i * d, d);
+                RmsNorm.Apply(attention, layer.AttentionSubNorm, eps, attention);
+                batch.Quantized.Quantize(i, attention);
+            }
+            BitLinear(batch, layer.Output, n, batch.Projected, d);
+            TensorPrimitives.Add(batch.Hidden.AsSpan(0, n * d), batch.Projected.AsSpan(0, n * d), batch.Hidden.AsSpan(0, n * d));
+
+            // ---- Feed-forward: relu(gate)² · up, sub-norm, down projection, residual.
+            for (var i = 0; i < n; i++)
+            {
+                var normed = batch.Normed.AsSpan(i * d, d);
+                RmsNorm.Apply(batch.Hidden.AsSpan(i * d, d), layer.FeedForwardNorm, eps, normed);
+                batch.Quantized.Quantize(i, normed);
+            }
+            BitLinear(batch, layer.Gate, n, batch.Gate, ff);
+            BitLinear(batch, layer.Up, n, batch.Up, ff);
+            for (var i = 0; i < n; i++)
+            {
+                var gate = batch.Gate.AsSpan(i * ff, ff);
+                GateActivation(gate, batch.Up.AsSpan(i * ff, ff));
+                RmsNorm.Apply(gate, layer.FeedForwardSubNorm, eps, gate);
+                batch.Quantized.Quantize(i, gate);
+            }
+            BitLinear(batch, layer.Down, n, batch.Projected, d);
+            TensorPrimitives.Add(batch.Hidden.AsSpan(0, n * d), batch.Projected.AsSpan(0, n * d), batch.Hidden.AsSpan(0, n * d));
+        }
+
+        if (!computeLogits) return;
+
+        // ---- The last token's final norm and LM head, exactly as in Forward.
+        var x = batch.Hidden.AsSpan((n - 1) * d, d);
+        RmsNorm.Apply(x, _weights.OutputNorm, eps, state.Normed.AsSpan(0, d));
+        state.HeadJob.Run(_pool, _weights.TokenEmbedding, ForwardState.Address(state.Normed), ForwardState.Address(state.Logits));
+    }
+
+    private void BitLinear(PrefillState batch, PackedTernaryMatrix weight, int count, float[] output, int outputStride) =>
+        batch.Gemm.Multiply(_pool, weight, batch.Quantized, count, PrefillState.Address(output), outputStride);
 
     /// <summary>Quantizes a BitLinear input to int8 once, for every projection that reads it (q, k and v share one).</summary>
     private void PrepareInput(ForwardState state, float[] input, int length)

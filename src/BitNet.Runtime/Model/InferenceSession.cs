@@ -10,6 +10,7 @@ public sealed class InferenceSession : IDisposable
     private readonly BitNetForward _forward;
     private readonly KvCache.KvCache _cache;
     private readonly ForwardState _state;
+    private PrefillState? _prefill;
     private int _logitsPosition = -1;
 
     internal InferenceSession(BitNetForward forward, int contextLength)
@@ -42,10 +43,31 @@ public sealed class InferenceSession : IDisposable
     {
         if (tokens.IsEmpty) throw new ArgumentException("Prefill needs at least one token.", nameof(tokens));
         EnsureRoom(tokens.Length);
-        for (var i = 0; i < tokens.Length; i++)
+        var vocabulary = _forward.Config.VocabularySize;
+        foreach (var token in tokens)
+            if ((uint)token >= (uint)vocabulary)
+                throw new ArgumentOutOfRangeException(nameof(tokens), token, $"Token ids run from 0 to {vocabulary - 1}.");
+
+        if (!_forward.CanBatch || tokens.Length == 1)
+        {
+            for (var i = 0; i < tokens.Length; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Evaluate(tokens[i], computeLogits: i == tokens.Length - 1);
+            }
+            return _state.Logits;
+        }
+
+        // Batches of prompt tokens: each weight chunk is unpacked once per batch instead of once per token.
+        _prefill ??= new PrefillState(_forward.Config, ContextLength, _forward.Kernel);
+        for (var start = 0; start < tokens.Length; start += PrefillState.MaxTokens)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Evaluate(tokens[i], computeLogits: i == tokens.Length - 1);
+            var chunk = tokens.Slice(start, Math.Min(PrefillState.MaxTokens, tokens.Length - start));
+            var last = start + chunk.Length == tokens.Length;
+            lock (_forward.ComputeLock) _forward.Prefill(chunk, Position, _cache, _prefill, _state, computeLogits: last);
+            Position += chunk.Length;
+            if (last) _logitsPosition = Position - 1;
         }
         return _state.Logits;
     }
@@ -77,7 +99,11 @@ public sealed class InferenceSession : IDisposable
     }
 
     /// <summary>Frees the session's native scratch buffers.</summary>
-    public void Dispose() => _state.Dispose();
+    public void Dispose()
+    {
+        _state.Dispose();
+        _prefill?.Dispose();
+    }
 
     private void EnsureRoom(int tokens)
     {

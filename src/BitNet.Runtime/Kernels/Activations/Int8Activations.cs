@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace BitNet.Runtime.Kernels.Activations;
 
 /// <summary>
@@ -21,6 +23,23 @@ public static class Int8Activations
         var scale = 127f / MathF.Max(max, MinimumAbsMax);
         for (var i = 0; i < x.Length; i++)
             quantized[i] = Math.Clamp(MathF.Round(x[i] * scale, MidpointRounding.ToEven), -128f, 127f);
+        return scale;
+    }
+
+    /// <summary>
+    /// The vectorized form of <see cref="Quantize"/>, writing int8 values: returns c and Σq. <paramref name="scratch"/>
+    /// holds at least <paramref name="x"/>.Length floats.
+    /// </summary>
+    public static float QuantizeToBytes(ReadOnlySpan<float> x, Span<sbyte> quantized, Span<float> scratch, out int sum)
+    {
+        var max = x.IsEmpty ? 0f : MathF.Abs(TensorPrimitives.MaxMagnitude(x));
+        var scale = 127f / MathF.Max(max, MinimumAbsMax);
+        var scaled = scratch[..x.Length];
+        TensorPrimitives.Multiply(x, scale, scaled);
+        TensorPrimitives.Round(scaled, scaled); // MidpointRounding.ToEven, as torch.round
+        // |x · c| ≤ 127 by construction, so the conversion never saturates; the sum of integers below 2^24 is exact in float.
+        TensorPrimitives.ConvertSaturating(scaled, quantized[..x.Length]);
+        sum = (int)TensorPrimitives.Sum(scaled);
         return scale;
     }
 }
