@@ -198,7 +198,7 @@ internal sealed unsafe class BitNetForward
     }
 
     private void BitLinear(PrefillState batch, PackedTernaryMatrix weight, int count, float[] output, int outputStride) =>
-        batch.Gemm.Multiply(_pool, weight, batch.Quantized, count, PrefillState.Address(output), outputStride);
+        batch.Gemm.Multiply(_pool, weight, batch.Quantized, count, ForwardState.Address(output), outputStride);
 
     /// <summary>Quantizes a BitLinear input to int8 once, for every projection that reads it (q, k and v share one).</summary>
     private void PrepareInput(ForwardState state, float[] input, int length)

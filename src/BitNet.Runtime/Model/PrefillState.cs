@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using BitNet.Runtime.Kernels.Activations;
 using BitNet.Runtime.Kernels.Ternary;
 
@@ -9,7 +7,7 @@ namespace BitNet.Runtime.Model;
 /// Scratch for evaluating up to <see cref="MaxTokens"/> prompt tokens together, [token × feature] row-major, pinned.
 /// Allocated on a session's first long prefill and kept.
 /// </summary>
-internal sealed unsafe class PrefillState : IDisposable
+internal sealed class PrefillState : IDisposable
 {
     /// <summary>Prompt tokens evaluated per batch: enough to amortize unpacking each weight chunk, small enough for L2-resident activations.</summary>
     public const int MaxTokens = 64;
@@ -65,8 +63,6 @@ internal sealed unsafe class PrefillState : IDisposable
     public PrefillAttentionJob Attend { get; }
 
     public void Dispose() => Quantized.Dispose();
-
-    public static float* Address(float[] pinned) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
 
     private static float[] Pinned(int length) => GC.AllocateArray<float>(length, pinned: true);
 }
