@@ -1,0 +1,127 @@
+using System.Text.Json;
+using BitNet.Runtime;
+using BitNet.Runtime.Gguf;
+
+namespace BitNet.Cli.Tests;
+
+public sealed class SynthAndBenchCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("bitnet-cli-synth-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData("i2_s", GgufTensorType.I2_S, 40u)]
+    [InlineData("tq2_0", GgufTensorType.TQ2_0, 37u)]
+    [InlineData("tq1_0", GgufTensorType.TQ1_0, 36u)]
+    [InlineData("f16", GgufTensorType.F16, 1u)]
+    public async Task SynthTiny_WritesAModelThatLoadsAndGenerates(string format, GgufTensorType type, uint fileType)
+    {
+        var path = Path.Combine(_directory, $"tiny-{format}.gguf");
+        var run = await CliRunner.RunAsync("synth", "--shape", "tiny", "--format", format, "-o", path, "--seed", "5");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("wrote", run.Out, StringComparison.Ordinal);
+
+        using (var model = BitNetModel.Load(new BitNetModelOptions { ModelPath = path, ContextLength = 32, Threads = 1 }))
+        {
+            Assert.Equal("bitnet-25", model.Config.Architecture);
+            Assert.Equal(fileType, (uint)model.File.Metadata["general.file_type"].AsInt64());
+            Assert.Equal(type, model.File.GetTensor("blk.4.ffn_down.weight").Type);
+        }
+
+        var generate = await CliRunner.RunAsync("generate", "Once upon a time", "-m", path, "-n", "4", "-t", "0", "-c", "32", "--json");
+        Assert.True(generate.ExitCode == 0, generate.ToString());
+        using var doc = JsonDocument.Parse(generate.Out);
+        Assert.Equal(4, doc.RootElement.GetProperty("ids").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Synth_SameSeedSameBytes_AndOptionsReachTheFile()
+    {
+        var a = Path.Combine(_directory, "a.gguf");
+        var b = Path.Combine(_directory, "b.gguf");
+        Assert.Equal(0, (await CliRunner.RunAsync("synth", "--shape", "tiny", "-f", "tq2_0", "-o", a, "-s", "9", "--arch", "bitnet-b1.58", "-c", "128")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync("synth", "--shape", "tiny", "-f", "tq2_0", "-o", b, "-s", "9", "--arch", "bitnet-b1.58", "-c", "128")).ExitCode);
+        Assert.Equal(await File.ReadAllBytesAsync(a), await File.ReadAllBytesAsync(b));
+        using var file = GgufFile.Open(a);
+        Assert.Equal("bitnet-b1.58", file.Architecture);
+        Assert.Equal(128, file.Metadata.GetInt32("bitnet-b1.58.context_length"));
+    }
+
+    [Theory]
+    [InlineData("--format", "q4_0", "--format")]
+    [InlineData("--shape", "7b", "--shape")]
+    [InlineData("--arch", "llama", "--arch")]
+    [InlineData("--context", "0", "--context")]
+    public async Task Synth_BadOption_IsAUsageError(string option, string value, string mention)
+    {
+        var run = await CliRunner.RunAsync("synth", "--shape", "tiny", "-o", Path.Combine(_directory, "x.gguf"), option, value);
+        CliRunner.AssertOneLineError(run, 2, mention);
+        Assert.False(File.Exists(Path.Combine(_directory, "x.gguf")));
+    }
+
+    [Fact]
+    public async Task Synth_WithoutOutput_IsAUsageError()
+    {
+        var run = await CliRunner.RunAsync("synth", "--shape", "tiny");
+        CliRunner.AssertOneLineError(run, 2, "--output");
+    }
+
+    [Fact]
+    public async Task Bench_OnATinySyntheticModel_PrintsEveryField()
+    {
+        var path = Path.Combine(_directory, "bench.gguf");
+        Assert.Equal(0, (await CliRunner.RunAsync("synth", "--shape", "tiny", "-f", "i2_s", "-o", path)).ExitCode);
+
+        var table = await CliRunner.RunAsync("bench", path, "--prompt", "16", "--gen", "4", "--threads", "1", "-r", "2", "--kernel", "auto");
+        Assert.True(table.ExitCode == 0, table.ToString());
+        foreach (var field in new[] { "prefill tok/s", "decode tok/s", "time to first token", "peak RSS", "weight bytes / token", "KV bytes / token",
+                                      "effective decode GB/s", "load time", "kernel", "threads", "I2_S", "best", "median" })
+            Assert.Contains(field, table.Out, StringComparison.Ordinal);
+        Assert.Contains("run 2/2", table.Error, StringComparison.Ordinal);
+
+        var json = await CliRunner.RunAsync("bench", "--model", path, "-p", "8", "-n", "3", "-t", "1", "-r", "3", "--json", "--kernel", "scalar", "--act-quant", "none");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using var doc = JsonDocument.Parse(json.Out);
+        var root = doc.RootElement;
+        Assert.Equal("Scalar", root.GetProperty("kernel").GetString());
+        Assert.Equal("none", root.GetProperty("act_quant").GetString());
+        Assert.Equal(1, root.GetProperty("threads").GetInt32());
+        Assert.Equal(11, root.GetProperty("context").GetInt32());
+        Assert.Equal(3, root.GetProperty("runs").GetArrayLength());
+        // 2 bits per weight: 5 layers × 256 × (256 + 128 + 128 + 256 + 512 + 512 + 512) weights / 4.
+        Assert.Equal(5 * 256L * 2304 / 4, root.GetProperty("ternary_bytes").GetInt64());
+        Assert.Equal(4096L * 256 * 2, root.GetProperty("embedding_bytes").GetInt64());
+        Assert.Equal(root.GetProperty("ternary_bytes").GetInt64() + root.GetProperty("embedding_bytes").GetInt64(), root.GetProperty("weight_bytes_per_token").GetInt64());
+        Assert.Equal(2L * 5 * 128 * 4, root.GetProperty("kv_bytes_per_token").GetInt64());
+        Assert.True(root.GetProperty("peak_rss_bytes").GetInt64() > 1 << 20);
+        Assert.True(root.GetProperty("load_ms").GetDouble() > 0);
+        foreach (var stat in new[] { "prefill_tokens_per_second", "decode_tokens_per_second", "time_to_first_token_ms", "decode_gb_per_second" })
+        {
+            var s = root.GetProperty(stat);
+            Assert.True(s.GetProperty("best").GetDouble() > 0, stat);
+            Assert.True(s.GetProperty("median").GetDouble() > 0, stat);
+        }
+        Assert.True(root.GetProperty("prefill_tokens_per_second").GetProperty("best").GetDouble() >= root.GetProperty("prefill_tokens_per_second").GetProperty("median").GetDouble());
+        Assert.True(root.GetProperty("time_to_first_token_ms").GetProperty("best").GetDouble() <= root.GetProperty("time_to_first_token_ms").GetProperty("median").GetDouble());
+    }
+
+    [Theory]
+    [InlineData("--kernel", "sse9", "--kernel")]
+    [InlineData("--prompt", "0", "--prompt")]
+    [InlineData("--gen", "-1", "--gen")]
+    [InlineData("--repetitions", "0", "--repetitions")]
+    [InlineData("--threads", "0", "--threads")]
+    public async Task Bench_BadOption_IsAUsageError(string option, string value, string mention)
+    {
+        var run = await CliRunner.RunAsync("bench", option, value);
+        CliRunner.AssertOneLineError(run, 2, mention);
+    }
+
+    [Fact]
+    public async Task Bench_ContextSmallerThanTheRun_IsAOneLineError()
+    {
+        var run = await CliRunner.RunAsync("bench", "-p", "8", "-n", "8", "-c", "10");
+        CliRunner.AssertOneLineError(run, 1, "--context");
+    }
+}
