@@ -9,7 +9,11 @@ public sealed record BitNetModelOptions
     /// <summary>The GGUF file; null means the default model that ships with the library.</summary>
     public string? ModelPath { get; init; }
 
-    /// <summary>How BitLinear inputs are treated. Default: <see cref="ActivationQuantization.Int8PerToken"/>, the semantics the model was trained with.</summary>
+    /// <summary>
+    /// How BitLinear inputs are treated. Default: <see cref="ActivationQuantization.Int8PerToken"/>, the semantics the
+    /// model was trained with; <see cref="ActivationQuantization.Int8PerBlock"/> reproduces llama.cpp on TQ1_0/TQ2_0
+    /// files, <see cref="ActivationQuantization.None"/> llama.cpp on F16/F32 ones.
+    /// </summary>
     public ActivationQuantization ActivationQuantization { get; init; } = ActivationQuantization.Int8PerToken;
 
     /// <summary>Positions per sequence; null means the model's trained context length. Cannot exceed it.</summary>
@@ -25,7 +29,7 @@ public sealed record BitNetModelOptions
     public void Validate()
     {
         if (!Enum.IsDefined(ActivationQuantization))
-            throw new ArgumentOutOfRangeException(nameof(ActivationQuantization), ActivationQuantization, "Allowed: None, Int8PerToken.");
+            throw new ArgumentOutOfRangeException(nameof(ActivationQuantization), ActivationQuantization, $"Allowed: {string.Join(", ", Enum.GetNames<ActivationQuantization>())}.");
         if (Threads is < 1 or > 1024)
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be from 1 to 1024 (or null for the physical cores).");
         if (!Enum.IsDefined(KernelPath))

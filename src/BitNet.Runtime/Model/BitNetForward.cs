@@ -116,12 +116,14 @@ internal sealed unsafe class BitNetForward
     {
         if (_activationQuantization == ActivationQuantization.Int8PerToken)
             state.Quantized.Quantize(input.AsSpan(0, length));
+        else if (_activationQuantization == ActivationQuantization.Int8PerBlock)
+            state.Quantized.QuantizeBlocks(input.AsSpan(0, length));
     }
 
     /// <summary>y = actq(x) · (s · Q)ᵀ over the worker pool.</summary>
     private void BitLinear(ForwardState state, PackedTernaryMatrix weight, float[] input, float[] output)
     {
-        if (_activationQuantization == ActivationQuantization.Int8PerToken)
+        if (_activationQuantization != ActivationQuantization.None)
             state.Gemv.Multiply(_pool, weight, state.Quantized, ForwardState.Address(output));
         else
             state.Gemv.Multiply(_pool, weight, ForwardState.Address(input), ForwardState.Address(output));
