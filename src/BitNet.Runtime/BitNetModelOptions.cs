@@ -25,6 +25,14 @@ public sealed record BitNetModelOptions
     /// <summary>Which instruction-set path the ternary kernels use; <see cref="KernelPath.Auto"/> picks the fastest this CPU has.</summary>
     public KernelPath KernelPath { get; init; } = KernelPath.Auto;
 
+    /// <summary>
+    /// Test hook, off by default: round the LM head's input to F16 as ggml does — its <c>mul_mat</c> with an F16 weight
+    /// (the tied <c>token_embd</c>) converts the F32 activations to F16 first. With it the engine reproduces the ggml /
+    /// bitnet.cpp peer logits of the int8 formats to ~1e-5 instead of ~1e-3, which isolates that rounding as the
+    /// remaining difference (see PeerOutputTests). The engine itself keeps the head input in float.
+    /// </summary>
+    internal bool RoundHeadInputToHalf { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {

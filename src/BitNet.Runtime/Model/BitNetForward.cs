@@ -31,8 +31,10 @@ internal sealed unsafe class BitNetForward
     private readonly ActivationQuantization _activationQuantization;
     private readonly WorkerPool _pool;
 
-    public BitNetForward(BitNetConfig config, BitNetWeights weights, ActivationQuantization activationQuantization, WorkerPool pool, TernaryKernel kernel)
+    public BitNetForward(BitNetConfig config, BitNetWeights weights, ActivationQuantization activationQuantization, WorkerPool pool, TernaryKernel kernel,
+                         bool roundHeadInputToHalf = false)
     {
+        RoundHeadInputToHalf = roundHeadInputToHalf;
         _config = config;
         _weights = weights;
         _activationQuantization = activationQuantization;
@@ -45,6 +47,9 @@ internal sealed unsafe class BitNetForward
 
     /// <summary>The ternary kernel path in use.</summary>
     public TernaryKernel Kernel { get; }
+
+    /// <summary>See <see cref="BitNetModelOptions.RoundHeadInputToHalf"/>.</summary>
+    public bool RoundHeadInputToHalf { get; }
 
     /// <summary>Taken around every <see cref="Forward"/>: the worker pool runs one step at a time.</summary>
     public Lock ComputeLock { get; } = new();
@@ -107,6 +112,8 @@ internal sealed unsafe class BitNetForward
 
         // ---- Final norm and the tied LM head (full precision, never quantized).
         RmsNorm.Apply(x, _weights.OutputNorm, eps, n);
+        if (RoundHeadInputToHalf)
+            for (var i = 0; i < n.Length; i++) n[i] = (float)(Half)n[i];
         state.HeadJob.Run(_pool, _weights.TokenEmbedding, ForwardState.Address(state.Normed), ForwardState.Address(state.Logits));
         return state.Logits;
     }
