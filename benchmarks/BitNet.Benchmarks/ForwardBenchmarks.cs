@@ -11,7 +11,7 @@ public class ForwardBenchmarks
     private BitNetModel _model = null!;
     private InferenceSession _session = null!;
 
-    [Params(ActivationQuantization.None, ActivationQuantization.Int8PerToken)]
+    [Params(ActivationQuantization.None, ActivationQuantization.Int8PerToken, ActivationQuantization.Int8PerBlock)]
     public ActivationQuantization ActivationQuantization { get; set; }
 
     [GlobalSetup]

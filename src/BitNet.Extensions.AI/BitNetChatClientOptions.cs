@@ -34,7 +34,7 @@ public sealed class BitNetChatClientOptions
     /// <summary>
     /// How the inputs of the ternary projections are treated. Default <see cref="ActivationQuantization.Int8PerToken"/>,
     /// the semantics BitNet b1.58 models are trained with; <see cref="ActivationQuantization.None"/> reproduces what
-    /// llama.cpp computes on float weights.
+    /// llama.cpp computes on float weights, <see cref="ActivationQuantization.Int8PerBlock"/> what it computes on TQ1_0/TQ2_0.
     /// </summary>
     public ActivationQuantization ActivationQuantization { get; set; } = ActivationQuantization.Int8PerToken;
 

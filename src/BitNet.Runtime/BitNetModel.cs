@@ -28,7 +28,7 @@ public sealed class BitNetModel : IDisposable
         ContextLength = options.ContextLength ?? config.ContextLength;
         ModelId = file.Metadata.GetStringOrDefault("general.name") is { Length: > 0 } name ? name : Path.GetFileNameWithoutExtension(path);
         _pool = new WorkerPool(options.Threads ?? WorkerPool.DefaultThreadCount);
-        _forward = new BitNetForward(config, weights, options.ActivationQuantization, _pool, TernaryKernels.Get(options.KernelPath));
+        _forward = new BitNetForward(config, weights, options.ActivationQuantization, _pool, TernaryKernels.Get(options.KernelPath), options.RoundHeadInputToHalf);
     }
 
     /// <summary>The model's hyper-parameters.</summary>

@@ -110,5 +110,20 @@ public sealed class GenerateCommandTests
         CliRunner.AssertOneLineError(run, 1, "cancel");
     }
 
+    [Fact]
+    public async Task ActQuantInt8Block_OnTheTq2Fixture_GivesTheGgmlPeersGreedyIds()
+    {
+        // ggml runs TQ2_0 with Q8_K activations (a scale per 256-element block): --act-quant int8-block.
+        var peer = PeerOutputs.Instance["tq2_0"].Prompts[0];
+        var model = SharedData.File("fixtures", "tinystories-bitnet", "tinystories-bitnet-4m-tq2_0.gguf");
+        var run = await CliRunner.RunAsync("generate", peer.Prompt, "--temperature", "0", "--act-quant", "int8-block", "--max-tokens", "24",
+            "--json", "--model", model);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Out);
+        Assert.Equal("int8-block", json.RootElement.GetProperty("act_quant").GetString());
+        Assert.Equal(peer.PromptIds, Ints(json.RootElement.GetProperty("prompt_ids")));
+        Assert.Equal(peer.GreedyIds[..24], Ints(json.RootElement.GetProperty("ids")));
+    }
+
     private static int[] Ints(JsonElement e) => [.. e.EnumerateArray().Select(x => x.GetInt32())];
 }

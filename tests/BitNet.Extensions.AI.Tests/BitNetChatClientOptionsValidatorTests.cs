@@ -20,7 +20,7 @@ public sealed class BitNetChatClientOptionsValidatorTests
         { o => o.MaxOutputTokens = 0, "BitNetChatClientOptions.MaxOutputTokens is 0; allowed: >= 1" },
         { o => o.ContextLength = 0, "BitNetChatClientOptions.ContextLength is 0; allowed: >= 1" },
         { o => o.MaxConcurrentRequests = 0, "BitNetChatClientOptions.MaxConcurrentRequests is 0; allowed: >= 1" },
-        { o => o.ActivationQuantization = (ActivationQuantization)7, "BitNetChatClientOptions.ActivationQuantization is 7; allowed: one of None, Int8PerToken" },
+        { o => o.ActivationQuantization = (ActivationQuantization)7, "BitNetChatClientOptions.ActivationQuantization is 7; allowed: one of None, Int8PerToken, Int8PerBlock" },
         { o => o.ModelId = " ", "BitNetChatClientOptions.ModelId is \" \"" },
     };
 

@@ -19,8 +19,10 @@ internal sealed class ModelOptions
 
     public Option<string> ActivationQuantization { get; } = new("--act-quant")
     {
-        Description = "BitLinear input handling: int8 (per-token int8, the training semantics) or none (float, what llama.cpp computes on F16 weights).",
-        HelpName = "none|int8",
+        Description = "BitLinear input handling: int8 (per-token int8, the training semantics), int8-block (int8 with a scale per " +
+                      "256-element block, ggml's Q8_K: what llama.cpp computes on TQ1_0/TQ2_0 weights) or none (float, what llama.cpp " +
+                      "computes on F16 weights).",
+        HelpName = "none|int8|int8-block",
         DefaultValueFactory = _ => "int8",
     };
 
@@ -36,7 +38,7 @@ internal sealed class ModelOptions
         ActivationQuantization.Validators.Add(r =>
         {
             CommonOptions.TryGetValue<string>(r, out var value);
-            if (ParseActivationQuantization(value) is null) r.AddError($"--act-quant must be 'none' or 'int8', got '{value}'.");
+            if (ParseActivationQuantization(value) is null) r.AddError($"--act-quant must be 'none', 'int8' or 'int8-block', got '{value}'.");
         });
     }
 
@@ -51,7 +53,7 @@ internal sealed class ModelOptions
     {
         ModelPath = result.GetValue(Model),
         ActivationQuantization = ParseActivationQuantization(result.GetValue(ActivationQuantization))
-                                 ?? throw new ArgumentException("--act-quant must be 'none' or 'int8'."),
+                                 ?? throw new ArgumentException("--act-quant must be 'none', 'int8' or 'int8-block'."),
         ContextLength = result.GetValue(Context),
     };
 
@@ -60,11 +62,17 @@ internal sealed class ModelOptions
     {
         "none" or "off" or "float" => Runtime.Model.ActivationQuantization.None,
         "int8" or "int8pertoken" or "int8-per-token" => Runtime.Model.ActivationQuantization.Int8PerToken,
+        "int8-block" or "int8perblock" or "int8-per-block" or "q8_k" => Runtime.Model.ActivationQuantization.Int8PerBlock,
         _ => null,
     };
 
     /// <summary>The command-line name of an activation handling.</summary>
-    public static string Name(ActivationQuantization value) => value == Runtime.Model.ActivationQuantization.None ? "none" : "int8";
+    public static string Name(ActivationQuantization value) => value switch
+    {
+        Runtime.Model.ActivationQuantization.None => "none",
+        Runtime.Model.ActivationQuantization.Int8PerBlock => "int8-block",
+        _ => "int8",
+    };
 }
 
 /// <summary>How the next token is chosen, and how much to generate.</summary>

@@ -14,4 +14,14 @@ public enum ActivationQuantization
     /// Hugging Face semantics of BitNet b1.58.
     /// </summary>
     Int8PerToken = 1,
+
+    /// <summary>
+    /// ggml's Q8_K semantics, which llama.cpp applies to the inputs of TQ1_0/TQ2_0 weights: the input is cut into
+    /// 256-element blocks and each block gets its own scale, computed as ggml's <c>quantize_row_q8_K_ref</c> does.
+    /// The element of largest magnitude (the first one on a tie) keeps its sign as <c>max</c>;
+    /// iscale = −127 / max, q = min(127, nearest_int(iscale · x)) with nearest_int rounding half to even, and the
+    /// block's dequantization step is d = 1 / iscale (negative when <c>max</c> is positive; d · q ≈ x either way).
+    /// An all-zero block gets d = 0 and q = 0. Reproduces ggml's TQ1_0/TQ2_0 outputs.
+    /// </summary>
+    Int8PerBlock = 2,
 }

@@ -32,8 +32,10 @@ internal sealed unsafe class BitNetForward
     private readonly ActivationQuantization _activationQuantization;
     private readonly WorkerPool _pool;
 
-    public BitNetForward(BitNetConfig config, BitNetWeights weights, ActivationQuantization activationQuantization, WorkerPool pool, TernaryKernel kernel)
+    public BitNetForward(BitNetConfig config, BitNetWeights weights, ActivationQuantization activationQuantization, WorkerPool pool, TernaryKernel kernel,
+                         bool roundHeadInputToHalf = false)
     {
+        RoundHeadInputToHalf = roundHeadInputToHalf;
         _config = config;
         _weights = weights;
         _activationQuantization = activationQuantization;
@@ -47,6 +49,9 @@ internal sealed unsafe class BitNetForward
 
     /// <summary>The ternary kernel path in use.</summary>
     public TernaryKernel Kernel { get; }
+
+    /// <summary>See <see cref="BitNetModelOptions.RoundHeadInputToHalf"/>.</summary>
+    public bool RoundHeadInputToHalf { get; }
 
     /// <summary>Taken around every <see cref="Forward"/>: the worker pool runs one step at a time.</summary>
     public Lock ComputeLock { get; } = new();
@@ -110,6 +115,8 @@ internal sealed unsafe class BitNetForward
 
         // ---- Final norm and the tied LM head (full precision, never quantized).
         RmsNorm.Apply(x, _weights.OutputNorm, eps, n);
+        if (RoundHeadInputToHalf)
+            for (var i = 0; i < n.Length; i++) n[i] = (float)(Half)n[i];
         state.HeadJob.Run(_pool, _weights.TokenEmbedding, ForwardState.Address(state.Normed), ForwardState.Address(state.Logits));
         return state.Logits;
     }
@@ -205,12 +212,14 @@ internal sealed unsafe class BitNetForward
     {
         if (_activationQuantization == ActivationQuantization.Int8PerToken)
             state.Quantized.Quantize(input.AsSpan(0, length));
+        else if (_activationQuantization == ActivationQuantization.Int8PerBlock)
+            state.Quantized.QuantizeBlocks(input.AsSpan(0, length));
     }
 
     /// <summary>y = actq(x) · (s · Q)ᵀ over the worker pool.</summary>
     private void BitLinear(ForwardState state, PackedTernaryMatrix weight, float[] input, float[] output)
     {
-        if (_activationQuantization == ActivationQuantization.Int8PerToken)
+        if (_activationQuantization != ActivationQuantization.None)
             state.Gemv.Multiply(_pool, weight, state.Quantized, ForwardState.Address(output));
         else
             state.Gemv.Multiply(_pool, weight, ForwardState.Address(input), ForwardState.Address(output));

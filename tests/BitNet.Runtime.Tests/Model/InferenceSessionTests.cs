@@ -8,6 +8,7 @@ public sealed class InferenceSessionTests
     [Theory]
     [InlineData(ActivationQuantization.None)]
     [InlineData(ActivationQuantization.Int8PerToken)]
+    [InlineData(ActivationQuantization.Int8PerBlock)]
     public void Decode_AllocatesNothingPerToken(ActivationQuantization activationQuantization)
     {
         using var model = TinyModel.Load(activationQuantization);

@@ -3,9 +3,15 @@ using System.Numerics.Tensors;
 namespace BitNet.Runtime.Kernels.Activations;
 
 /// <summary>
-/// Per-token absmax int8 activation quantization as BitNet b1.58 was trained (HF <c>BitLinear</c>):
-/// c = 127 / max(max|x|, 1e-5), q = clamp(round(x · c), -128, 127), with round half to even.
+/// The int8 activation quantizers, stated as plain loops: the references the vectorized
+/// <see cref="QuantizedActivations"/> must match exactly.
 /// </summary>
+/// <remarks>
+/// <see cref="Quantize"/> is per-token absmax int8 as BitNet b1.58 was trained (HF <c>BitLinear</c>):
+/// c = 127 / max(max|x|, 1e-5), q = clamp(round(x · c), -128, 127), with round half to even.
+/// <see cref="QuantizeBlocks"/> is ggml's Q8_K (per 256-element block), the activation format of its TQ1_0/TQ2_0
+/// products.
+/// </remarks>
 public static class Int8Activations
 {
     /// <summary>The clamp on max|x| that keeps the scale finite for an all-zero input.</summary>
@@ -41,5 +47,50 @@ public static class Int8Activations
         TensorPrimitives.ConvertSaturating(scaled, quantized[..x.Length]);
         sum = (int)TensorPrimitives.Sum(scaled);
         return scale;
+    }
+
+    /// <summary>Elements per block of <see cref="QuantizeBlocks"/> (ggml's QK_K).</summary>
+    public const int BlockElements = 256;
+
+    /// <summary>
+    /// ggml's Q8_K quantization (<c>quantize_row_q8_K_ref</c>), one 256-element block at a time (a last, shorter block
+    /// when the length is not a multiple of 256): <c>max</c> is the block's element of largest magnitude with its sign
+    /// (the first one when several tie), iscale = −127 / max, q = min(127, nearest_int(iscale · x)), and the block's
+    /// step is d = 1 / iscale, so that x ≈ d · q. ggml's nearest_int adds 1.5 · 2²³ in float, which rounds half to
+    /// even for every |v| &lt; 2²², as <see cref="MidpointRounding.ToEven"/> does. An all-zero block gives d = 0 and q = 0.
+    /// </summary>
+    /// <param name="x">The activations.</param>
+    /// <param name="quantized">Receives q as integer-valued floats, one per activation.</param>
+    /// <param name="steps">Receives d, one per block: ⌈<paramref name="x"/>.Length / 256⌉ of them.</param>
+    public static void QuantizeBlocks(ReadOnlySpan<float> x, Span<float> quantized, Span<float> steps)
+    {
+        if (quantized.Length != x.Length) throw new ArgumentException("The output must be as long as the input.", nameof(quantized));
+        var blocks = (x.Length + BlockElements - 1) / BlockElements;
+        if (steps.Length != blocks) throw new ArgumentException($"{x.Length} activations make {blocks} blocks.", nameof(steps));
+        for (var b = 0; b < blocks; b++)
+        {
+            var start = b * BlockElements;
+            var end = Math.Min(start + BlockElements, x.Length);
+            float max = 0, amax = 0;
+            for (var i = start; i < end; i++)
+            {
+                var a = MathF.Abs(x[i]);
+                if (a > amax)
+                {
+                    amax = a;
+                    max = x[i];
+                }
+            }
+            if (amax == 0)
+            {
+                quantized[start..end].Clear();
+                steps[b] = 0;
+                continue;
+            }
+            var iscale = -127f / max;
+            for (var i = start; i < end; i++)
+                quantized[i] = MathF.Min(127f, MathF.Round(iscale * x[i], MidpointRounding.ToEven));
+            steps[b] = 1f / iscale;
+        }
     }
 }

@@ -10,7 +10,8 @@ namespace BitNet.Runtime.Kernels.Ternary;
 /// operands of the step being run); it allocates nothing per call.
 /// </summary>
 /// <remarks>
-/// Int8 activations: y[r] = (Σ c·q − Σq) · s_w / c_x, exact integer sums. Float activations: y[r] = Σ t·x · s_w.
+/// Int8 activations: y[r] = (Σ c·q − Σq) · s_w / c_x, exact integer sums. Int8 activations with a step per 256-block
+/// (ggml's Q8_K): y[r] = Σ_b (Σ c·q − Σq)_b · d_b · s_w. Float activations: y[r] = Σ t·x · s_w.
 /// Matrices with per-block scales take the per-chunk route (general TQ files with differing block scales).
 /// </remarks>
 internal sealed unsafe class TernaryGemv : ParallelJob
@@ -18,6 +19,10 @@ internal sealed unsafe class TernaryGemv : ParallelJob
     // A row range smaller than this is not worth a thread hand-off (~1 µs): the tiny model's 256×256 products run
     // on one thread, 2B4T's on all.
     private const long MinimumWeightsPerPart = 1 << 16;
+
+    // Rows per pass of the per-block activation route: each block's dots for a tile of rows, while the tile's weights
+    // (64 × 1728 bytes on 2B4T's ffn_down) stay in cache for the next block.
+    private const int TileRows = 64;
 
     private readonly TernaryKernel _kernel;
     private readonly int* _dots;
@@ -71,6 +76,11 @@ internal sealed unsafe class TernaryGemv : ParallelJob
         }
         if (_quantized is { } q)
         {
+            if (q.IsPerBlock)
+            {
+                ExecuteActivationBlocks(w, q, start, end);
+                return;
+            }
             _kernel.RowDots(codes, w.RowBytes, w.ChunksPerRow, q.Pointer, rows, _dots + start);
             var scale = w.Scale / q.Scale;
             var sum = q.Sum;
@@ -80,6 +90,32 @@ internal sealed unsafe class TernaryGemv : ParallelJob
         {
             _kernel.RowDotsFloat(codes, w.RowBytes, w.ChunksPerRow, _floatInput, rows, _output + start);
             for (var r = start; r < end; r++) _output[r] *= w.Scale;
+        }
+    }
+
+    /// <summary>
+    /// Int8 activations with a step per 256-block (ggml's Q8_K): y[r] = Σ_b (Σ c·q − Σq)_b · (d_b · s_w), the block sums
+    /// exact integers, each scaled as ggml's TQ kernels do (block dot times d_activation · d_weight, summed in float).
+    /// The block dots come from the ordinary kernels, one chunk at a time over a tile of rows.
+    /// </summary>
+    private void ExecuteActivationBlocks(PackedTernaryMatrix w, QuantizedActivations q, int start, int end)
+    {
+        var steps = q.BlockSteps;
+        var sums = q.BlockSums;
+        for (var tile = start; tile < end; tile += TileRows)
+        {
+            var rows = Math.Min(TileRows, end - tile);
+            var codes = w.Codes + (long)tile * w.RowBytes;
+            var dots = _dots + tile;
+            var y = _output + tile;
+            new Span<float>(y, rows).Clear();
+            for (var b = 0; b < w.ChunksPerRow; b++)
+            {
+                _kernel.RowDots(codes + b * PackedTernaryMatrix.ChunkBytes, w.RowBytes, 1, q.Pointer + b * PackedTernaryMatrix.ChunkElements, rows, dots);
+                var factor = steps[b] * w.Scale;
+                var sum = sums[b];
+                for (var r = 0; r < rows; r++) y[r] += (dots[r] - sum) * factor;
+            }
         }
     }
 
@@ -93,20 +129,28 @@ internal sealed unsafe class TernaryGemv : ParallelJob
             var y = 0f;
             for (var j = 0; j < chunks; j++)
             {
-                float dot;
+                var weightScale = scales[r * chunks + j];
                 if (_quantized is { } q)
                 {
-                    int raw, sum = 0;
+                    int raw;
                     _kernel.RowDots(row + j * PackedTernaryMatrix.ChunkBytes, w.RowBytes, 1, q.Pointer + j * PackedTernaryMatrix.ChunkElements, 1, &raw);
+                    if (q.IsPerBlock)
+                    {
+                        // ggml's TQ × Q8_K: the block's integer dot times d_activation · d_weight.
+                        y += (raw - q.BlockSums[j]) * (q.BlockSteps[j] * weightScale);
+                        continue;
+                    }
+                    var sum = 0;
                     var xs = q.Pointer + j * PackedTernaryMatrix.ChunkElements;
                     for (var k = 0; k < PackedTernaryMatrix.ChunkElements; k++) sum += xs[k];
-                    dot = (raw - sum) / q.Scale;
+                    y += (raw - sum) / q.Scale * weightScale;
                 }
                 else
                 {
+                    float dot;
                     _kernel.RowDotsFloat(row + j * PackedTernaryMatrix.ChunkBytes, w.RowBytes, 1, _floatInput + j * PackedTernaryMatrix.ChunkElements, 1, &dot);
+                    y += dot * weightScale;
                 }
-                y += dot * scales[r * chunks + j];
             }
             _output[r] = y;
         }
