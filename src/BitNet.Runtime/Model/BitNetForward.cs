@@ -114,11 +114,18 @@ internal sealed unsafe class BitNetForward
         if (!computeLogits) return [];
 
         // ---- Final norm and the tied LM head (full precision, never quantized).
-        RmsNorm.Apply(x, _weights.OutputNorm, eps, n);
+        Head(x, state);
+        return state.Logits;
+    }
+
+    /// <summary>logits = (RMSNorm(x) · output_norm) · token_embdᵀ, into <paramref name="state"/>.</summary>
+    private void Head(ReadOnlySpan<float> x, ForwardState state)
+    {
+        var n = state.Normed.AsSpan(0, _config.EmbeddingLength);
+        RmsNorm.Apply(x, _weights.OutputNorm, _config.RmsNormEpsilon, n);
         if (RoundHeadInputToHalf)
             for (var i = 0; i < n.Length; i++) n[i] = (float)(Half)n[i];
         state.HeadJob.Run(_pool, _weights.TokenEmbedding, ForwardState.Address(state.Normed), ForwardState.Address(state.Logits));
-        return state.Logits;
     }
 
     /// <summary>Whether <see cref="Prefill"/> can evaluate prompt tokens together (int8 per-token activations and one scale per matrix).</summary>
@@ -199,9 +206,7 @@ internal sealed unsafe class BitNetForward
         if (!computeLogits) return;
 
         // ---- The last token's final norm and LM head, exactly as in Forward.
-        var x = batch.Hidden.AsSpan((n - 1) * d, d);
-        RmsNorm.Apply(x, _weights.OutputNorm, eps, state.Normed.AsSpan(0, d));
-        state.HeadJob.Run(_pool, _weights.TokenEmbedding, ForwardState.Address(state.Normed), ForwardState.Address(state.Logits));
+        Head(batch.Hidden.AsSpan((n - 1) * d, d), state);
     }
 
     private void BitLinear(PrefillState batch, PackedTernaryMatrix weight, int count, float[] output, int outputStride) =>

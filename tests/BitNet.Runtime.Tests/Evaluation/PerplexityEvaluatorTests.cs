@@ -79,9 +79,7 @@ public sealed class PerplexityEvaluatorTests
         var session = model.CreateSession();
         long positions = 0;
         evaluator.ScoreTokens(session, ids, ref positions, CancellationToken.None); // warm-up
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        evaluator.ScoreTokens(session, ids, ref positions, CancellationToken.None);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.Measure(() => evaluator.ScoreTokens(session, ids, ref positions, CancellationToken.None)));
     }
 
     [Fact]
