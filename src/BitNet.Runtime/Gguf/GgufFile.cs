@@ -128,6 +128,18 @@ public sealed unsafe class GgufFile : IDisposable
         return _memory.Pointer + tensor.DataOffset;
     }
 
+    /// <summary>
+    /// Tells the OS that this process is done with a tensor's bytes for now: on a memory-mapped file they leave the
+    /// resident set (the page cache keeps them, and reading them again faults them back in). Used after a tensor was
+    /// copied or repacked, so the process does not hold the weights twice.
+    /// </summary>
+    internal void DropTensorPages(GgufTensorInfo tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (_tensorsByName.TryGetValue(tensor.Name, out var own) && ReferenceEquals(own, tensor))
+            _memory.DropPages(tensor.DataOffset, tensor.ByteSize);
+    }
+
     /// <summary>Unmaps the file. Views obtained before are invalid afterwards.</summary>
     public void Dispose() => _memory.Dispose();
 

@@ -5,7 +5,7 @@ namespace BitNet.Runtime.Gguf;
 
 /// <summary>
 /// A read-only block of bytes addressed by pointer: a memory-mapped file, or a pinned array for in-memory models.
-/// Weights are read straight from here, so a 1.2 GB model costs page cache, not managed heap.
+/// Weights are decoded or copied from here at load, after which their pages are dropped from the resident set (<see cref="DropPages"/>).
 /// </summary>
 internal abstract unsafe class MappedMemory : IDisposable
 {
@@ -14,6 +14,14 @@ internal abstract unsafe class MappedMemory : IDisposable
     public long Length { get; protected set; }
 
     public abstract void Dispose();
+
+    /// <summary>
+    /// Drops the pages of [<paramref name="offset"/>, +<paramref name="length"/>) from the process's resident set when the
+    /// bytes are a file mapping (their contents stay readable; a later read faults them back in). No-op for arrays.
+    /// </summary>
+    public virtual void DropPages(long offset, long length)
+    {
+    }
 
     public static MappedMemory MapFile(string path)
     {
@@ -52,6 +60,12 @@ internal abstract unsafe class MappedMemory : IDisposable
             byte* p = null;
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
             Pointer = p + _view.PointerOffset;
+        }
+
+        public override void DropPages(long offset, long length)
+        {
+            if (Pointer == null || offset < 0 || length <= 0 || offset > Length - length) return;
+            Memory.LargePages.DropMappedPages(Pointer + offset, length);
         }
 
         public override void Dispose()

@@ -1,19 +1,27 @@
 using BitNet.Runtime.Gguf;
+using BitNet.Runtime.Memory;
 using BitNet.Runtime.Weights;
 using BitNet.Runtime.Weights.Float;
 
 namespace BitNet.Runtime.Model;
 
 /// <summary>All weights of a BitNet b1.58 model, loaded from GGUF and checked against the configuration's shapes.</summary>
-/// <remarks>Ternary projections are repacked into <see cref="PackedTernaryMatrix"/> (native memory, freed by <see cref="Dispose"/>); the embedding is read in place.</remarks>
+/// <remarks>Ternary projections are repacked into <see cref="PackedTernaryMatrix"/>, all in one huge-page arena; the
+/// embedding is copied into huge-page memory (<see cref="Weights.TokenEmbedding"/>). Native memory, freed by <see cref="Dispose"/>.</remarks>
 public sealed class BitNetWeights : IDisposable
 {
-    private BitNetWeights(TokenEmbedding tokenEmbedding, float[] outputNorm, BitNetLayerWeights[] layers)
+    private readonly WeightArena? _arena;
+
+    private BitNetWeights(TokenEmbedding tokenEmbedding, float[] outputNorm, BitNetLayerWeights[] layers, WeightArena? arena)
     {
+        _arena = arena;
         TokenEmbedding = tokenEmbedding;
         OutputNorm = outputNorm;
         Layers = layers;
     }
+
+    /// <summary>The huge-page block holding every projection's codes.</summary>
+    internal WeightArena? Arena => _arena;
 
     /// <summary>Token embedding, also the LM head (tied).</summary>
     public TokenEmbedding TokenEmbedding { get; }
@@ -50,9 +58,15 @@ public sealed class BitNetWeights : IDisposable
             throw new NotSupportedException($"The model '{file.SourceName}' has an untied output.weight; BitNet b1.58 ties the LM head to the token embedding and this engine expects that.");
         var outputNorm = Vector(file, "output_norm.weight", d);
 
+        // Every projection's codes go into one huge-page block in forward-pass order: decode streams all of them per
+        // token, and on 4 KiB pages the TLB misses cost more than the reads on a virtual machine (see LargePages).
+        var perLayer = PackedTernaryMatrix.BytesFor(d, d) * 2 + PackedTernaryMatrix.BytesFor(kv, d) * 2 +
+                       PackedTernaryMatrix.BytesFor(ff, d) * 2 + PackedTernaryMatrix.BytesFor(d, ff);
+        var arena = new WeightArena(perLayer * config.BlockCount + 64 * 7 * config.BlockCount);
         var layers = new BitNetLayerWeights[config.BlockCount];
         try
         {
+            using var scope = PackedTernaryMatrix.AllocateIn(arena);
             for (var i = 0; i < layers.Length; i++)
             {
                 var p = $"blk.{i}.";
@@ -75,15 +89,19 @@ public sealed class BitNetWeights : IDisposable
         catch
         {
             foreach (var layer in layers) layer?.Dispose();
+            arena.Dispose();
+            embedding.Dispose();
             throw;
         }
-        return new BitNetWeights(embedding, outputNorm, layers);
+        return new BitNetWeights(embedding, outputNorm, layers, arena);
     }
 
-    /// <summary>Frees the packed matrices.</summary>
+    /// <summary>Frees the packed matrices and the embedding table.</summary>
     public void Dispose()
     {
         foreach (var layer in Layers) layer.Dispose();
+        _arena?.Dispose();
+        TokenEmbedding.Dispose();
     }
 
     private static GgufTensorInfo Expect(GgufFile file, string name, long ne0, long ne1)
@@ -103,6 +121,11 @@ public sealed class BitNetWeights : IDisposable
         return FloatTensorReader.ReadAll(file, t);
     }
 
-    private static PackedTernaryMatrix Ternary(GgufFile file, string name, int inFeatures, int outFeatures) =>
-        TernaryWeights.Load(file, Expect(file, name, inFeatures, outFeatures));
+    private static PackedTernaryMatrix Ternary(GgufFile file, string name, int inFeatures, int outFeatures)
+    {
+        var tensor = Expect(file, name, inFeatures, outFeatures);
+        var matrix = TernaryWeights.Load(file, tensor);
+        file.DropTensorPages(tensor); // repacked: the file's copy need not stay resident
+        return matrix;
+    }
 }

@@ -30,7 +30,11 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
     /// <summary>Bytes per chunk.</summary>
     public const int ChunkBytes = ChunkElements / 4;
 
+    // While a model loads, its matrices are carved out of one huge-page arena (see AllocateIn).
+    [ThreadStatic] private static Memory.WeightArena? t_arena;
+
     private byte* _codes;
+    private Memory.WeightArena? _arena; // set when the codes live in a shared arena (which this matrix keeps alive)
 
     /// <summary>Allocates a matrix whose every weight is 0 (code 1).</summary>
     public PackedTernaryMatrix(string name, int rows, int columns, float scale, float[]? blockScales = null)
@@ -49,9 +53,17 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
             throw new ArgumentException($"{name}: expected {(long)rows * ChunksPerRow} block scales, got {blockScales.Length}.", nameof(blockScales));
         BlockScales = blockScales;
         ByteCount = checked((long)rows * RowBytes);
-        _codes = (byte*)NativeMemory.AlignedAlloc((nuint)ByteCount, 64);
+        if (t_arena is { } arena && arena.TryAllocate(ByteCount, out var block))
+        {
+            _codes = block;
+            _arena = arena;
+        }
+        else
+        {
+            _codes = (byte*)NativeMemory.AlignedAlloc((nuint)ByteCount, 64);
+            GC.AddMemoryPressure(ByteCount);
+        }
         new Span<byte>(_codes, checked((int)ByteCount)).Fill(0b01_01_01_01);
-        GC.AddMemoryPressure(ByteCount);
     }
 
     /// <summary>Releases the native memory if <see cref="Dispose"/> was not called.</summary>
@@ -153,6 +165,28 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
         return chunks;
     }
 
+    /// <summary>The bytes of codes a matrix of this shape holds.</summary>
+    internal static long BytesFor(int rows, int columns) =>
+        (long)rows * ((columns + ChunkElements - 1) / ChunkElements * ChunkBytes);
+
+    /// <summary>
+    /// Until the returned scope is disposed, matrices created on this thread take their codes from
+    /// <paramref name="arena"/> (while it has room) instead of allocating their own. The arena then holds them back to
+    /// back, on huge pages; each such matrix keeps the arena alive, and disposing it frees nothing.
+    /// </summary>
+    internal static ArenaScope AllocateIn(Memory.WeightArena arena)
+    {
+        var previous = t_arena;
+        t_arena = arena;
+        return new ArenaScope(previous);
+    }
+
+    /// <summary>Restores the previous arena (or none) when disposed.</summary>
+    internal readonly struct ArenaScope(Memory.WeightArena? previous) : IDisposable
+    {
+        public void Dispose() => t_arena = previous;
+    }
+
     /// <summary>Frees the codes.</summary>
     public void Dispose()
     {
@@ -168,6 +202,11 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
     {
         var p = _codes;
         _codes = null;
+        if (_arena is not null)
+        {
+            _arena = null; // the arena frees its block
+            return;
+        }
         if (p != null)
         {
             NativeMemory.AlignedFree(p);
