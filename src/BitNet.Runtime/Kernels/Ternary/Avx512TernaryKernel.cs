@@ -22,24 +22,10 @@ internal sealed unsafe class Avx512TernaryKernel : TernaryKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RowDots(byte* codes, int rowStride, int chunks, sbyte* x, int rows, int* dots)
     {
-        var r = 0;
-        // Two rows at a time share each activation load and give the core two independent dependency chains.
-        for (; r + 2 <= rows; r += 2)
-        {
-            var row0 = codes + (long)r * rowStride;
-            var row1 = row0 + rowStride;
-            var acc0 = Vector512<int>.Zero;
-            var acc1 = Vector512<int>.Zero;
-            for (var j = 0; j < chunks; j++)
-            {
-                var xs = x + j * 256;
-                acc0 = Avx512BW.Add(acc0, Chunk(Vector512.Load(row0 + j * 64), xs));
-                acc1 = Avx512BW.Add(acc1, Chunk(Vector512.Load(row1 + j * 64), xs));
-            }
-            dots[r] = Vector512.Sum(acc0);
-            dots[r + 1] = Vector512.Sum(acc1);
-        }
-        for (; r < rows; r++)
+        // One row at a time: the weights of a row range are then one sequential stream, which the hardware prefetcher
+        // follows. Interleaving two rows halved the streaming rate (9.5 against 28 GB/s per thread from DRAM) although it
+        // is faster from cache.
+        for (var r = 0; r < rows; r++)
         {
             var row = codes + (long)r * rowStride;
             var acc = Vector512<int>.Zero;
