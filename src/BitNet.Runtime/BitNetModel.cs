@@ -78,8 +78,9 @@ public sealed class BitNetModel : IDisposable
         {
             var config = BitNetConfig.FromGguf(file);
             if (options.ContextLength > config.ContextLength)
-                throw new ArgumentOutOfRangeException(nameof(options), options.ContextLength,
-                    $"ContextLength {options.ContextLength} exceeds the {config.ContextLength} positions the model was trained for.");
+                throw new ArgumentOutOfRangeException(nameof(BitNetModelOptions.ContextLength), options.ContextLength,
+                    $"ContextLength {options.ContextLength} exceeds the {config.ContextLength} positions the model was trained for; " +
+                    $"allowed: 1 to {config.ContextLength}, or null for {config.ContextLength}.");
             var weights = BitNetWeights.Load(file, config);
             try
             {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using BitNet.Runtime.Model;
 using BitNet.Runtime.Sampling;
@@ -18,10 +19,19 @@ public sealed class TextGeneration
     private readonly int[] _prompt;
     private readonly GenerationOptions _options;
     private readonly List<int> _generated = [];
+    private readonly int _sinkTokens;
+    private readonly int[] _pending = new int[1];
     private bool _started;
 
-    /// <summary>Prepares generation on a fresh session of <paramref name="model"/>.</summary>
-    /// <exception cref="ContextLengthExceededException">The prompt does not fit in the context.</exception>
+    /// <summary>
+    /// Prepares generation of a continuation of <paramref name="promptIds"/> on <paramref name="session"/> (appended after
+    /// the tokens it already holds), or on a fresh session of <paramref name="model"/> when it is null.
+    /// </summary>
+    /// <exception cref="ContextLengthExceededException">
+    /// With <see cref="ContextOverflowPolicy.Error"/>: the prompt, or the prompt plus an explicit
+    /// <see cref="GenerationOptions.MaxTokens"/>, does not fit in the context. Nothing has been evaluated.
+    /// </exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, e.g. <see cref="GenerationOptions.SinkTokens"/> above half the context.</exception>
     public TextGeneration(BitNetModel model, IReadOnlyList<int> promptIds, GenerationOptions? options = null, InferenceSession? session = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -29,14 +39,18 @@ public sealed class TextGeneration
         _options = options ?? new GenerationOptions();
         _options.Validate();
         if (promptIds.Count == 0) throw new ArgumentException("The prompt needs at least one token.", nameof(promptIds));
+        var contextLength = session?.ContextLength ?? model.ContextLength;
+        if (_options.SinkTokens > contextLength / 2)
+            throw new ArgumentOutOfRangeException(nameof(options), _options.SinkTokens,
+                $"GenerationOptions.SinkTokens is {_options.SinkTokens}; allowed: 0 to {contextLength / 2} (half the {contextLength}-token context), or null.");
         _model = model;
+        _prompt = [.. promptIds];
+        var held = session?.Position ?? 0;
+        if (_options.ContextOverflow == ContextOverflowPolicy.Error)
+            ThrowIfTooLong(held, contextLength, model.Config.ContextLength);
+        _sinkTokens = _options.SinkTokens ?? Math.Min(held + _prompt.Length, contextLength / 2);
         _ownsSession = session is null;
         _session = session ?? model.CreateSession();
-        _prompt = [.. promptIds];
-        // The last generated token is never evaluated, so a prompt may fill the context exactly and still yield one token.
-        if (_prompt.Length > _session.Remaining)
-            throw new ContextLengthExceededException(_session.Position + _prompt.Length, _session.ContextLength,
-                $"The prompt alone has {_prompt.Length} tokens. Shorten it or raise ContextLength (the model allows {model.Config.ContextLength}).");
     }
 
     /// <summary>Tokens in the prompt.</summary>
@@ -56,6 +70,12 @@ public sealed class TextGeneration
 
     /// <summary>Time spent generating after the first token.</summary>
     public TimeSpan DecodeTime { get; private set; }
+
+    /// <summary>How many times <see cref="ContextOverflowPolicy.SlidingWindow"/> dropped the middle of the sequence.</summary>
+    public int ContextShifts { get; private set; }
+
+    /// <summary>Tokens evaluated a second time, at new positions, because the window slid (the cost of sliding).</summary>
+    public int ReevaluatedTokens { get; private set; }
 
     /// <summary>Runs the generation, yielding each token as soon as it is sampled.</summary>
     /// <exception cref="OperationCanceledException">The token was cancelled (checked between prompt tokens and between generated tokens).</exception>
@@ -86,13 +106,15 @@ public sealed class TextGeneration
         var detokenizer = tokenizer.CreateStreamingDetokenizer(atBeginningOfText: false);
         var stops = new StopSequenceMatcher(_options.StopSequences);
         var endIds = tokenizer.EndOfGenerationIds;
-        var room = _session.Remaining - _prompt.Length + 1;
-        var maxTokens = Math.Min(_options.MaxTokens ?? int.MaxValue, room);
 
         var clock = Stopwatch.StartNew();
-        _session.Prefill(_prompt, cancellationToken);
+        if (_prompt.Length <= _session.Remaining) _session.Prefill(_prompt, cancellationToken);
+        else Slide(_prompt, cancellationToken); // only SlidingWindow gets here: the constructor rejected it otherwise
         PrefillTime = clock.Elapsed;
         var logits = _session.Logits;
+        // Positions left, plus the last generated token, which is never evaluated.
+        var room = _session.Remaining + 1;
+        var maxTokens = _options.MaxTokens ?? room;
 
         while (true)
         {
@@ -114,9 +136,7 @@ public sealed class TextGeneration
                 if (stopped) FinishReason = GenerationFinishReason.StopSequence;
                 else if (_generated.Count >= maxTokens)
                 {
-                    FinishReason = maxTokens == room && (_options.MaxTokens ?? int.MaxValue) > room
-                        ? GenerationFinishReason.ContextFull
-                        : GenerationFinishReason.MaxTokens;
+                    FinishReason = _options.MaxTokens is null ? GenerationFinishReason.ContextFull : GenerationFinishReason.MaxTokens;
                     text += stops.Append(detokenizer.Flush(), out stopped);
                     if (stopped) FinishReason = GenerationFinishReason.StopSequence;
                     else text += stops.Flush();
@@ -131,8 +151,76 @@ public sealed class TextGeneration
             }
 
             yield return new GeneratedToken(id, text);
-            logits = _session.Decode(id);
+            if (_session.Remaining > 0)
+            {
+                logits = _session.Decode(id);
+            }
+            else
+            {
+                // Only reachable with SlidingWindow and an explicit limit: with Error the limit was checked to fit.
+                _pending[0] = id;
+                Slide(_pending, cancellationToken);
+                logits = _session.Logits;
+            }
         }
+    }
+
+    /// <summary>
+    /// Fails, before anything is evaluated, when the prompt (after the <paramref name="held"/> tokens the session holds)
+    /// or the prompt plus an explicit token limit does not fit in the context.
+    /// </summary>
+    private void ThrowIfTooLong(int held, int contextLength, int modelContextLength)
+    {
+        var raise = $"raise ContextLength (the model allows {modelContextLength}) or use ContextOverflowPolicy.SlidingWindow";
+        // The last generated token is never evaluated, so a prompt may fill the context exactly and still yield one token.
+        if (held + _prompt.Length > contextLength)
+            throw new ContextLengthExceededException(held + _prompt.Length, contextLength,
+                $"The prompt alone has {_prompt.Length} tokens" + (held > 0 ? $" after the {held} the session holds" : "") +
+                $". Shorten it, {raise}.");
+        if (_options.MaxTokens is { } maxTokens && held + _prompt.Length + maxTokens - 1 > contextLength)
+            throw new ContextLengthExceededException(held + _prompt.Length + maxTokens - 1, contextLength,
+                $"The prompt has {_prompt.Length} tokens" + (held > 0 ? $" after the {held} the session holds" : "") +
+                $" and MaxTokens asks for {maxTokens} more (the last one is never evaluated). Lower MaxTokens to at most " +
+                $"{Math.Max(contextLength - held - _prompt.Length + 1, 0)}, shorten the prompt, {raise}.");
+    }
+
+    /// <summary>
+    /// Appends <paramref name="next"/> to the sequence after dropping its middle: the session ends up holding the first
+    /// <see cref="_sinkTokens"/> tokens and the most recent tokens (<paramref name="next"/> last), half of the non-sink
+    /// positions in all. Cached keys carry rotary embeddings of their absolute positions, so the kept recent tokens are
+    /// re-evaluated at their new positions; the sink keeps its positions and its cache entries.
+    /// </summary>
+    private void Slide(ReadOnlySpan<int> next, CancellationToken cancellationToken)
+    {
+        var held = _session.Tokens;
+        var total = held.Length + next.Length;
+        var contextLength = _session.ContextLength;
+        var sink = Math.Min(_sinkTokens, total);
+        // Half of the non-sink positions: the window then moves once per (context - sink) / 2 tokens.
+        var recent = Math.Clamp((contextLength - sink) / 2, 1, total - sink);
+        var kept = ArrayPool<int>.Shared.Rent(sink + recent);
+        try
+        {
+            var heldCount = held.Length;
+            for (var i = 0; i < sink + recent; i++)
+            {
+                var source = Source(i);
+                kept[i] = source < heldCount ? held[source] : next[source - heldCount];
+            }
+
+            var reused = _session.PrefillReusingPrefix(kept.AsSpan(0, sink + recent), cancellationToken);
+            ContextShifts++;
+            // Kept tokens past the reused prefix that had been evaluated before: the price of the shift.
+            for (var i = reused; i < sink + recent; i++)
+                if (Source(i) < heldCount) ReevaluatedTokens++;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(kept);
+        }
+
+        // The index in held + next of the i-th kept token.
+        int Source(int i) => i < sink ? i : total - recent + (i - sink);
     }
 
     private static bool Contains(IReadOnlyList<int> ids, int id)

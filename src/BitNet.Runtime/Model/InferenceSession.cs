@@ -10,6 +10,8 @@ public sealed class InferenceSession : IDisposable
     private readonly BitNetForward _forward;
     private readonly KvCache.KvCache _cache;
     private readonly ForwardState _state;
+    // The token evaluated at each position, so that a later request can find the prefix it shares with this one.
+    private readonly int[] _tokens;
     private PrefillState? _prefill;
     private int _logitsPosition = -1;
 
@@ -20,6 +22,7 @@ public sealed class InferenceSession : IDisposable
         ContextLength = contextLength;
         _cache = new KvCache.KvCache(config.BlockCount, contextLength, config.KvDimension);
         _state = new ForwardState(config, contextLength, forward.Kernel);
+        _tokens = new int[contextLength];
     }
 
     /// <summary>Positions this session holds.</summary>
@@ -33,6 +36,12 @@ public sealed class InferenceSession : IDisposable
 
     /// <summary>Bytes the KV cache holds per token.</summary>
     public long KvBytesPerToken => _cache.BytesPerToken;
+
+    /// <summary>Bytes of KV cache this session has allocated (every position of its context, used or not).</summary>
+    public long KvCacheBytes => _cache.BytesPerToken * ContextLength;
+
+    /// <summary>The token ids evaluated so far, position by position (valid until the next evaluation or rewind).</summary>
+    public ReadOnlySpan<int> Tokens => _tokens.AsSpan(0, Position);
 
     /// <summary>The logits computed by the last evaluation that asked for them (valid until the next evaluation).</summary>
     public ReadOnlySpan<float> Logits => _logitsPosition >= 0 ? _state.Logits : throw new InvalidOperationException("No logits have been computed yet.");
@@ -66,6 +75,7 @@ public sealed class InferenceSession : IDisposable
             var chunk = tokens.Slice(start, Math.Min(PrefillState.MaxTokens, tokens.Length - start));
             var last = start + chunk.Length == tokens.Length;
             lock (_forward.ComputeLock) _forward.Prefill(chunk, Position, _cache, _prefill, _state, computeLogits: last);
+            chunk.CopyTo(_tokens.AsSpan(Position));
             Position += chunk.Length;
             if (last) _logitsPosition = Position - 1;
         }
@@ -85,9 +95,35 @@ public sealed class InferenceSession : IDisposable
         Span<float> logits;
         lock (_forward.ComputeLock) logits = _forward.Forward(token, Position, _cache, _state, computeLogits);
         if (computeLogits) _logitsPosition = Position;
+        _tokens[Position] = token;
         Position++;
         return logits;
     }
+
+    /// <summary>
+    /// Makes the session hold exactly <paramref name="tokens"/>, evaluating only what it does not hold already: it keeps
+    /// the longest prefix of <see cref="Tokens"/> that <paramref name="tokens"/> starts with (at most all but the last
+    /// token, whose logits must be computed), rewinds to it and prefills the rest. The logits are the same as those of
+    /// a prefill of <paramref name="tokens"/> on an empty session.
+    /// </summary>
+    /// <returns>How many leading tokens were reused from the cache instead of being evaluated.</returns>
+    /// <exception cref="ContextLengthExceededException">The tokens do not fit in the context.</exception>
+    public int PrefillReusingPrefix(ReadOnlySpan<int> tokens, CancellationToken cancellationToken = default)
+    {
+        if (tokens.IsEmpty) throw new ArgumentException("Prefill needs at least one token.", nameof(tokens));
+        if (tokens.Length > ContextLength) throw new ContextLengthExceededException(tokens.Length, ContextLength);
+        var reused = CommonPrefixLength(tokens);
+        Rewind(reused);
+        Prefill(tokens[reused..], cancellationToken);
+        return reused;
+    }
+
+    /// <summary>
+    /// How many leading tokens of <paramref name="tokens"/> this session already holds, capped at all but the last one
+    /// (a request must evaluate at least one token to get logits): what <see cref="PrefillReusingPrefix"/> would reuse.
+    /// </summary>
+    public int CommonPrefixLength(ReadOnlySpan<int> tokens) =>
+        Math.Min(Tokens.CommonPrefixLength(tokens), Math.Max(tokens.Length - 1, 0));
 
     /// <summary>Forgets every token after <paramref name="position"/> (0 empties the sequence); the cache is reused.</summary>
     public void Rewind(int position = 0)

@@ -59,4 +59,37 @@ public sealed class InferenceSessionTests
         var again = session.Decode(385).ToArray();
         Assert.Equal(first, again);
     }
+
+    [Fact]
+    public void Tokens_FollowEvaluationAndRewind()
+    {
+        using var model = TinyModel.Load(ActivationQuantization.Int8PerToken);
+        using var session = model.CreateSession();
+        session.Prefill([1, 412, 436, 261, 385]);
+        session.Decode(4038);
+        Assert.Equal([1, 412, 436, 261, 385, 4038], session.Tokens.ToArray());
+        session.Rewind(2);
+        Assert.Equal([1, 412], session.Tokens.ToArray());
+    }
+
+    [Theory]
+    [InlineData(ActivationQuantization.None)]
+    [InlineData(ActivationQuantization.Int8PerToken)]
+    public void PrefillReusingPrefix_EvaluatesOnlyTheNewSuffix_AndGivesTheColdLogits(ActivationQuantization quantization)
+    {
+        using var model = TinyModel.Load(quantization);
+        int[] first = [1, .. Enumerable.Range(300, 90)];
+        int[] second = [.. first[..70], .. Enumerable.Range(1000, 40)];
+        using var warm = model.CreateSession();
+        warm.Prefill(first);
+
+        Assert.Equal(70, warm.PrefillReusingPrefix(second));
+
+        using var cold = model.CreateSession();
+        Assert.Equal(cold.Prefill(second).ToArray(), warm.Logits.ToArray());
+        Assert.Equal(second, warm.Tokens.ToArray());
+        // The same tokens again: all but the last are reused, and the logits are recomputed.
+        Assert.Equal(second.Length - 1, warm.PrefillReusingPrefix(second));
+        Assert.Equal(cold.Logits.ToArray(), warm.Logits.ToArray());
+    }
 }
