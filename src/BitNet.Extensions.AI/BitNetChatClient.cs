@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using BitNet.Runtime;
 using BitNet.Runtime.Generation;
@@ -17,9 +18,23 @@ namespace BitNet.Extensions.AI;
 /// <b>Prompt.</b> The shipped model writes children's stories; it is not an assistant. The conversation is rendered as
 /// one story to continue: system messages and <see cref="ChatOptions.Instructions"/> are left out, the user and assistant
 /// messages are joined in order (the first user message is the beginning of the story, a later one continues it), and
-/// the response is the model's continuation. Non-text content raises <see cref="NotSupportedException"/>. A prompt that
-/// does not fit in the context raises <see cref="ContextLengthExceededException"/> naming the token counts; nothing is
-/// truncated.
+/// the response is the model's continuation. Non-text content raises <see cref="NotSupportedException"/>.
+/// </para>
+/// <para>
+/// <b>Context.</b> With <see cref="BitNetChatClientOptions.ContextOverflowPolicy"/>
+/// <see cref="ContextOverflowPolicy.Error"/> (the default), a prompt that does not fit in the context, or a prompt plus
+/// <see cref="ChatOptions.MaxOutputTokens"/> that does not (the last output token is never evaluated, so they may
+/// exceed it by one), raises <see cref="ContextLengthExceededException"/> naming the token counts before anything is
+/// generated; nothing is truncated. Without an output limit the answer runs to the end of the context and finishes with
+/// <see cref="ChatFinishReason.Length"/>. With <see cref="ContextOverflowPolicy.SlidingWindow"/>, long prompts and
+/// long outputs are accepted: the beginning of the story (<see cref="BitNetChatClientOptions.SlidingWindowSinkTokens"/>)
+/// and the most recent tokens are kept and the middle is dropped.
+/// </para>
+/// <para>
+/// <b>Prefix reuse.</b> A request whose prompt begins like an earlier one (the next turn of a conversation: the history
+/// followed by a new message) reuses that request's KV cache and evaluates only the new tokens, which shortens the time
+/// to the first token; the answer is exactly the same. Matching is by token ids; <see cref="ChatOptions.ConversationId"/>
+/// is not used. See <see cref="BitNetRuntime"/>.
 /// </para>
 /// <para>
 /// <b>Options honoured.</b> <see cref="ChatOptions.Temperature"/> (0 = greedy), <see cref="ChatOptions.TopP"/>,
@@ -36,7 +51,8 @@ namespace BitNet.Extensions.AI;
 /// and non-zero <see cref="ChatOptions.FrequencyPenalty"/> or <see cref="ChatOptions.PresencePenalty"/>.
 /// <b>Options ignored:</b> <see cref="ChatOptions.ModelId"/> (there is one model per client; responses report the
 /// actual one), <see cref="ChatOptions.Instructions"/>, <see cref="ChatOptions.Tools"/> (the model never calls them),
-/// <see cref="ChatOptions.ConversationId"/> (the client is stateless and leaves it null in responses),
+/// <see cref="ChatOptions.ConversationId"/> (every request carries its whole history; the KV cache is matched by token
+/// prefix, so responses leave it null and callers keep resending the history),
 /// <see cref="ChatOptions.RawRepresentationFactory"/>, reasoning, background-response and continuation settings, and
 /// unknown additional properties. The <see cref="ChatOptions"/> passed in are never modified.
 /// </para>
@@ -46,7 +62,8 @@ namespace BitNet.Extensions.AI;
 /// <see cref="ChatResponse.CreatedAt"/> (request start), <see cref="ChatResponse.FinishReason"/>
 /// (<see cref="ChatFinishReason.Stop"/> at end of sequence or a stop sequence, <see cref="ChatFinishReason.Length"/> at
 /// the token limit or a full context) and <see cref="ChatResponse.Usage"/> (input tokens including the
-/// beginning-of-sequence token, output tokens including a final end-of-sequence token, their total, and 0 cached). A
+/// beginning-of-sequence token, output tokens including a final end-of-sequence token, their total, and the input
+/// tokens served from a retained KV cache in <see cref="UsageDetails.CachedInputTokenCount"/>). A
 /// stream yields one update per token that produced text, then a last update with no text that carries the finish reason
 /// and the one <see cref="UsageContent"/>; every update has the same response id, message id, role
 /// (<see cref="ChatRole.Assistant"/>), model id and creation time.
@@ -112,6 +129,15 @@ public sealed class BitNetChatClient : IChatClient
 
     private BitNetChatClient(BitNetRuntime runtime, bool ownsRuntime, BitNetChatClientOptions options)
     {
+        var halfContext = runtime.Model.ContextLength / 2;
+        if (options.SlidingWindowSinkTokens > halfContext)
+        {
+            if (ownsRuntime) runtime.Dispose();
+            throw new ArgumentOutOfRangeException(nameof(options), options.SlidingWindowSinkTokens, string.Create(CultureInfo.InvariantCulture,
+                $"{nameof(BitNetChatClientOptions)}.{nameof(BitNetChatClientOptions.SlidingWindowSinkTokens)} is {options.SlidingWindowSinkTokens}; " +
+                $"allowed: 0 to {halfContext} (half the {runtime.Model.ContextLength}-token context), or null for the first message."));
+        }
+
         _runtime = runtime;
         _ownsRuntime = ownsRuntime;
         _options = options;
@@ -129,7 +155,7 @@ public sealed class BitNetChatClient : IChatClient
     /// <exception cref="ArgumentNullException"><paramref name="messages"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option in <paramref name="options"/> is out of range.</exception>
     /// <exception cref="NotSupportedException">A message holds non-text content, or an option asks for something unsupported.</exception>
-    /// <exception cref="ContextLengthExceededException">The rendered prompt does not fit in the context (from the returned task).</exception>
+    /// <exception cref="ContextLengthExceededException">Under <see cref="ContextOverflowPolicy.Error"/>: the rendered prompt, or it plus <see cref="ChatOptions.MaxOutputTokens"/>, does not fit in the context (from the returned task).</exception>
     /// <exception cref="ObjectDisposedException">The client or its runtime is disposed.</exception>
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
@@ -142,7 +168,7 @@ public sealed class BitNetChatClient : IChatClient
     /// <exception cref="ArgumentNullException"><paramref name="messages"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option in <paramref name="options"/> is out of range.</exception>
     /// <exception cref="NotSupportedException">A message holds non-text content, or an option asks for something unsupported.</exception>
-    /// <exception cref="ContextLengthExceededException">The rendered prompt does not fit in the context (while enumerating).</exception>
+    /// <exception cref="ContextLengthExceededException">Under <see cref="ContextOverflowPolicy.Error"/>: the rendered prompt, or it plus <see cref="ChatOptions.MaxOutputTokens"/>, does not fit in the context (while enumerating).</exception>
     /// <exception cref="ObjectDisposedException">The client or its runtime is disposed.</exception>
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
@@ -184,8 +210,16 @@ public sealed class BitNetChatClient : IChatClient
         Throw.IfNull(messages);
         ThrowIfDisposed();
         // Both only read their inputs; the messages are enumerated exactly once.
-        var prompt = StoryPromptFormatter.Format(messages);
+        var prompt = StoryPromptFormatter.Format(messages, out var firstMessageLength);
         var generationOptions = ChatOptionsTranslator.ToGenerationOptions(options, _options);
+        if (generationOptions is { ContextOverflow: ContextOverflowPolicy.SlidingWindow, SinkTokens: null })
+        {
+            // The sink is the beginning of the story: the first message and the beginning-of-sequence token.
+            var model = _runtime.Model;
+            var firstMessageTokens = model.Tokenizer.CountTokens(prompt[..firstMessageLength]);
+            generationOptions = generationOptions with { SinkTokens = Math.Min(Math.Max(firstMessageTokens, 1), model.ContextLength / 2) };
+        }
+
         return (prompt, generationOptions);
     }
 
@@ -266,7 +300,7 @@ public sealed class BitNetChatClient : IChatClient
         InputTokenCount = result.InputTokenCount,
         OutputTokenCount = result.OutputTokenCount,
         TotalTokenCount = result.InputTokenCount + result.OutputTokenCount,
-        CachedInputTokenCount = 0,
+        CachedInputTokenCount = result.CachedInputTokenCount,
     };
 
     private static string NewResponseId() => "bitnet-" + Guid.NewGuid().ToString("N");

@@ -1,4 +1,5 @@
 using BitNet.Runtime;
+using BitNet.Runtime.Generation;
 using BitNet.Runtime.Model;
 using Microsoft.Extensions.AI;
 
@@ -12,7 +13,7 @@ namespace BitNet.Extensions.AI;
 /// <remarks>
 /// <para>
 /// The loading settings (<see cref="ModelPath"/>, <see cref="ActivationQuantization"/>, <see cref="ContextLength"/>,
-/// <see cref="MaxConcurrentRequests"/>) are read once, when the runtime is created
+/// <see cref="MaxConcurrentRequests"/>, <see cref="EnablePrefixReuse"/>, <see cref="MaxRetainedKvCacheBytes"/>) are read once, when the runtime is created
 /// (<see cref="BitNetRuntime.Load"/>, the <see cref="BitNetChatClient(BitNetChatClientOptions)"/> constructor, or the
 /// first resolution of the runtime from dependency injection). A client built around an existing runtime uses only
 /// the request defaults and <see cref="ModelId"/>.
@@ -40,10 +41,49 @@ public sealed class BitNetChatClientOptions
 
     /// <summary>
     /// Positions per request (prompt plus generated tokens). <see langword="null"/> (the default) uses the context length
-    /// the model was trained for; a larger value is rejected when the model loads. A prompt that does not fit is an
-    /// error: nothing is truncated.
+    /// the model was trained for; a value below 1 or above it is rejected (above it: when the model loads, since only the
+    /// file knows its length). What happens to a request that does not fit is <see cref="ContextOverflowPolicy"/>.
     /// </summary>
     public int? ContextLength { get; set; }
+
+    /// <summary>
+    /// What a request does when its prompt, or its prompt plus <see cref="ChatOptions.MaxOutputTokens"/>, does not fit in
+    /// the context. <see cref="Runtime.Generation.ContextOverflowPolicy.Error"/> (the default) fails before generating,
+    /// with a <see cref="ContextLengthExceededException"/> naming the token counts; without an output limit the answer
+    /// ends with <see cref="ChatFinishReason.Length"/> when the context is full.
+    /// <see cref="Runtime.Generation.ContextOverflowPolicy.SlidingWindow"/> keeps the beginning of the story
+    /// (<see cref="SlidingWindowSinkTokens"/>) and the most recent tokens and drops the middle, re-evaluating the kept
+    /// recent tokens at their new positions (a prefill of about half the context per half-context of new tokens).
+    /// </summary>
+    public ContextOverflowPolicy ContextOverflowPolicy { get; set; } = ContextOverflowPolicy.Error;
+
+    /// <summary>
+    /// With <see cref="Runtime.Generation.ContextOverflowPolicy.SlidingWindow"/>: how many leading tokens of the prompt
+    /// are never dropped. <see langword="null"/> (the default) keeps the first message: the tokens of the first user or
+    /// assistant message with its beginning-of-sequence token (system messages are not rendered), up to half the
+    /// context. A value must be &gt;= 0, and at most half the context length when the client is created.
+    /// </summary>
+    public int? SlidingWindowSinkTokens { get; set; }
+
+    /// <summary>
+    /// Whether a request reuses the KV cache of an earlier request whose tokens begin the same way (the previous turn of
+    /// a conversation, or a shared prompt prefix) and evaluates only the rest. Default <see langword="true"/>; the output
+    /// is the same either way, only the time to the first token changes. The reused tokens are reported in
+    /// <see cref="UsageDetails.CachedInputTokenCount"/>.
+    /// </summary>
+    public bool EnablePrefixReuse { get; set; } = true;
+
+    /// <summary>
+    /// The most KV-cache memory that idle sessions may keep for reuse, in bytes; the least recently used are evicted
+    /// beyond it. A session allocates its whole context (for the 2B4T shape at 4096 positions, 630 MB in F32; for the
+    /// shipped model at 256 positions, 2 MB), so this bounds how many conversations stay cached.
+    /// <see langword="null"/> (the default) keeps at most <see cref="MaxConcurrentRequests"/> idle sessions, the
+    /// sessions the runtime needs anyway, and a new conversation then takes over the least recently used one. With a
+    /// budget, a new conversation (one sharing no more than the beginning-of-sequence token with any cached one) gets a
+    /// session of its own while the budget can retain it, so that several conversations stay cached; 0 keeps none
+    /// (every request allocates a fresh session). Must be &gt;= 0. Sessions running a request are not counted.
+    /// </summary>
+    public long? MaxRetainedKvCacheBytes { get; set; }
 
     /// <summary>
     /// The most requests that generate at the same time; further requests wait (asynchronously) for a free slot. Each

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BitNet.Runtime.Generation;
 using BitNet.Runtime.Model;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +36,15 @@ internal sealed class BitNetChatClientOptionsValidator : IValidateOptions<BitNet
                 $"one of {string.Join(", ", Enum.GetNames<ActivationQuantization>())}"));
         if (options.ContextLength is < 1)
             failures.Add(Failure(nameof(options.ContextLength), options.ContextLength, ">= 1, or null for the model's trained context length"));
+        if (!Enum.IsDefined(options.ContextOverflowPolicy))
+            failures.Add(Failure(nameof(options.ContextOverflowPolicy), options.ContextOverflowPolicy,
+                $"one of {string.Join(", ", Enum.GetNames<ContextOverflowPolicy>())}"));
+        if (options.SlidingWindowSinkTokens is < 0)
+            failures.Add(Failure(nameof(options.SlidingWindowSinkTokens), options.SlidingWindowSinkTokens,
+                "0 to half the context length, or null for the first message"));
+        if (options.MaxRetainedKvCacheBytes is < 0)
+            failures.Add(Failure(nameof(options.MaxRetainedKvCacheBytes), options.MaxRetainedKvCacheBytes,
+                ">= 0, or null for at most MaxConcurrentRequests idle sessions"));
         if (options.MaxConcurrentRequests < 1)
             failures.Add(Failure(nameof(options.MaxConcurrentRequests), options.MaxConcurrentRequests, ">= 1"));
         // Negated comparisons so that NaN fails each check.

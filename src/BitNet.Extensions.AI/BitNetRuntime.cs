@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
@@ -12,7 +11,8 @@ namespace BitNet.Extensions.AI;
 
 /// <summary>
 /// A loaded <see cref="BitNetModel"/> and the machinery that runs requests on it: a pool of inference sessions
-/// (one KV cache each) and a limit on how many requests generate at once. One runtime is meant to be shared by every
+/// (one KV cache each) that keeps the caches of earlier requests for reuse, and a limit on how many requests generate
+/// at once. One runtime is meant to be shared by every
 /// <see cref="BitNetChatClient"/> that uses the model; dependency injection registers it as a singleton.
 /// </summary>
 /// <remarks>
@@ -21,6 +21,16 @@ namespace BitNet.Extensions.AI;
 /// same time, each on its own session, so requests never share KV state; further requests wait asynchronously, in
 /// no guaranteed order, for a free slot. Requests are not batched yet: each running request does its own forward passes on
 /// a worker thread. A batching scheduler will replace this without changing the public surface.
+/// </para>
+/// <para>
+/// <b>Prefix reuse.</b> A finished request's session goes back to the pool with its KV cache and token history. A new
+/// request tokenizes its prompt and takes the idle session holding the longest prefix of it (typically the previous
+/// turn of the same conversation: its prompt and answer), rewinds that session to the shared prefix and evaluates only
+/// the rest; <see cref="Microsoft.Extensions.AI.UsageDetails.CachedInputTokenCount"/> reports the reused tokens. Prefixes
+/// are matched by token ids, not by <see cref="Microsoft.Extensions.AI.ChatOptions.ConversationId"/>. The output is
+/// exactly what a fresh session gives. Idle sessions are evicted, least recently used first, beyond
+/// <see cref="BitNetChatClientOptions.MaxRetainedKvCacheBytes"/> (by default at most <see cref="MaxConcurrentRequests"/>
+/// sessions are kept, as many as can run at once).
 /// </para>
 /// <para>
 /// <b>Threads.</b> Generation is synchronous CPU work. It never runs on the caller's thread: each request runs on one
@@ -40,7 +50,7 @@ public sealed class BitNetRuntime : IDisposable
     private const int StreamBufferTokens = 16;
 
     private readonly SemaphoreSlim _slots;
-    private readonly ConcurrentBag<InferenceSession> _idleSessions = [];
+    private readonly SessionPool _sessions;
     private readonly CancellationTokenSource _stopping = new();
     private readonly bool _ownsModel;
     private readonly ILogger _logger;
@@ -52,15 +62,30 @@ public sealed class BitNetRuntime : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxConcurrentRequests"/> is below 1.</exception>
     public BitNetRuntime(BitNetModel model, int maxConcurrentRequests = 1)
-        : this(Throw.IfNull(model), Throw.IfLessThan(maxConcurrentRequests, 1), ownsModel: false, NullLogger.Instance)
+        : this(Throw.IfNull(model), new BitNetChatClientOptions { MaxConcurrentRequests = Throw.IfLessThan(maxConcurrentRequests, 1) },
+               ownsModel: false, NullLogger.Instance)
     {
     }
 
-    private BitNetRuntime(BitNetModel model, int maxConcurrentRequests, bool ownsModel, ILogger logger)
+    /// <summary>
+    /// Creates a runtime around a model that is already loaded, with the runtime settings of <paramref name="options"/>
+    /// (<see cref="BitNetChatClientOptions.MaxConcurrentRequests"/>, <see cref="BitNetChatClientOptions.EnablePrefixReuse"/>,
+    /// <see cref="BitNetChatClientOptions.MaxRetainedKvCacheBytes"/>; the loading settings and request defaults are not
+    /// read). The runtime does not dispose the model.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">An option is out of range (the message names it, its value and the allowed range).</exception>
+    public BitNetRuntime(BitNetModel model, BitNetChatClientOptions options)
+        : this(Throw.IfNull(model), Validated(Throw.IfNull(options)), ownsModel: false, NullLogger.Instance)
+    {
+    }
+
+    private BitNetRuntime(BitNetModel model, BitNetChatClientOptions options, bool ownsModel, ILogger logger)
     {
         Model = model;
-        MaxConcurrentRequests = maxConcurrentRequests;
-        _slots = new SemaphoreSlim(maxConcurrentRequests, maxConcurrentRequests);
+        MaxConcurrentRequests = options.MaxConcurrentRequests;
+        _slots = new SemaphoreSlim(MaxConcurrentRequests, MaxConcurrentRequests);
+        _sessions = new SessionPool(model, options.MaxRetainedKvCacheBytes, MaxConcurrentRequests, options.EnablePrefixReuse);
         _ownsModel = ownsModel;
         _logger = logger;
     }
@@ -71,15 +96,23 @@ public sealed class BitNetRuntime : IDisposable
     /// <summary>The most requests that generate at the same time.</summary>
     public int MaxConcurrentRequests { get; }
 
+    /// <summary>Idle sessions whose KV caches are kept for reuse.</summary>
+    public int RetainedSessionCount => _sessions.IdleCount;
+
+    /// <summary>Bytes of KV cache the idle sessions hold (each session allocates its whole context).</summary>
+    public long RetainedKvCacheBytes => _sessions.RetainedBytes;
+
     /// <summary>
     /// Loads the model that <paramref name="options"/> describe (<see cref="BitNetChatClientOptions.ModelPath"/>,
     /// <see cref="BitNetChatClientOptions.ActivationQuantization"/>, <see cref="BitNetChatClientOptions.ContextLength"/>,
-    /// <see cref="BitNetChatClientOptions.MaxConcurrentRequests"/>; the sampling defaults are not used here) and returns
+    /// <see cref="BitNetChatClientOptions.MaxConcurrentRequests"/>, <see cref="BitNetChatClientOptions.EnablePrefixReuse"/>,
+    /// <see cref="BitNetChatClientOptions.MaxRetainedKvCacheBytes"/>; the request defaults are not used here) and returns
     /// a runtime that owns it.
     /// </summary>
     /// <param name="options">The settings; null loads the shipped default model with default settings.</param>
     /// <param name="logger">Receives a message when the model is loaded (or fails to load); null logs nothing.</param>
     /// <exception cref="ArgumentException">An option is out of range (the message names it, its value and the allowed range).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="BitNetChatClientOptions.ContextLength"/> exceeds the model's trained context length.</exception>
     /// <exception cref="FileNotFoundException">The model file does not exist.</exception>
     /// <exception cref="BitNet.Runtime.Gguf.GgufFormatException">The file is not a valid GGUF.</exception>
     /// <exception cref="NotSupportedException">The model's architecture or a tensor type is not supported.</exception>
@@ -101,6 +134,13 @@ public sealed class BitNetRuntime : IDisposable
         {
             model = BitNetModel.Load(modelOptions);
         }
+        catch (ArgumentOutOfRangeException e) when (e.ParamName == nameof(BitNetModelOptions.ContextLength))
+        {
+            Log.ModelLoadFailed(logger, string.IsNullOrWhiteSpace(options.ModelPath) ? DefaultModel.Path : options.ModelPath, e);
+            throw new ArgumentOutOfRangeException(nameof(options), options.ContextLength,
+                $"{nameof(BitNetChatClientOptions)}.{nameof(BitNetChatClientOptions.ContextLength)} is {options.ContextLength}; " +
+                $"allowed: 1 to the model's trained context length. {e.Message}");
+        }
         catch (Exception e)
         {
             Log.ModelLoadFailed(logger, string.IsNullOrWhiteSpace(options.ModelPath) ? DefaultModel.Path : options.ModelPath, e);
@@ -109,7 +149,7 @@ public sealed class BitNetRuntime : IDisposable
 
         Log.ModelLoaded(logger, model.ModelId, model.ModelPath, clock.ElapsedMilliseconds, model.ContextLength,
             model.Options.ActivationQuantization.ToString(), options.MaxConcurrentRequests);
-        return new BitNetRuntime(model, options.MaxConcurrentRequests, ownsModel: true, logger);
+        return new BitNetRuntime(model, options, ownsModel: true, logger);
     }
 
     /// <summary>
@@ -145,9 +185,10 @@ public sealed class BitNetRuntime : IDisposable
         var token = linked.Token;
         try
         {
-            var promptIds = Tokenize(prompt);
-            using var lease = await AcquireSessionAsync(token).ConfigureAwait(false);
-            var generation = new TextGeneration(Model, promptIds, options, lease.Session);
+            var promptIds = Tokenize(prompt, options);
+            using var lease = await AcquireSessionAsync(promptIds, token).ConfigureAwait(false);
+            // The session may hold an earlier request's tokens: only what differs from them is evaluated.
+            var generation = new TextGeneration(Model, promptIds, options, lease.Session, reuseCachedPrefix: true);
             var collected = output is null ? new StringBuilder() : null;
             foreach (var piece in generation.Run(token))
             {
@@ -157,7 +198,7 @@ public sealed class BitNetRuntime : IDisposable
             }
 
             return new GenerationResult(collected?.ToString(), generation.FinishReason!.Value, generation.PromptTokenCount,
-                generation.GeneratedIds.Count);
+                generation.GeneratedIds.Count, generation.CachedPromptTokens);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -174,26 +215,41 @@ public sealed class BitNetRuntime : IDisposable
         }
     }
 
-    /// <summary>The prompt's token ids; checks that they fit in the context (nothing is ever truncated).</summary>
-    private int[] Tokenize(string prompt)
+    /// <summary>
+    /// The prompt's token ids. Under <see cref="ContextOverflowPolicy.Error"/> checks, before waiting for a session, that
+    /// the prompt and an explicit output limit fit in the context (nothing is ever truncated under that policy).
+    /// </summary>
+    private int[] Tokenize(string prompt, GenerationOptions options)
     {
         var tokenizer = Model.Tokenizer;
         var ids = tokenizer.Encode(prompt);
         if (ids.Length == 0) ids = [tokenizer.BosId];
+        if (options.ContextOverflow != ContextOverflowPolicy.Error) return ids;
+
+        var context = Model.ContextLength;
+        var remedy = "Shorten the conversation, set BitNetChatClientOptions.ContextOverflowPolicy to SlidingWindow, or raise " +
+                     $"BitNetChatClientOptions.ContextLength (this model allows up to {Model.Config.ContextLength}).";
         // The prompt may fill the context exactly: the last generated token is never evaluated.
-        if (ids.Length > Model.ContextLength)
+        if (ids.Length > context)
         {
-            throw new ContextLengthExceededException(ids.Length, Model.ContextLength,
-                $"The prompt rendered from the chat messages has {ids.Length} tokens, more than the {Model.ContextLength}-token context; " +
-                "nothing is truncated. Shorten the conversation, or raise BitNetChatClientOptions.ContextLength " +
-                $"(this model allows up to {Model.Config.ContextLength}).");
+            throw new ContextLengthExceededException(ids.Length, context,
+                $"The prompt rendered from the chat messages has {ids.Length} tokens, more than the {context}-token context; " +
+                $"nothing is truncated. {remedy}");
+        }
+
+        if (options.MaxTokens is { } maxTokens && ids.Length + maxTokens - 1 > context)
+        {
+            throw new ContextLengthExceededException(ids.Length + maxTokens - 1, context,
+                $"The prompt rendered from the chat messages has {ids.Length} tokens and MaxOutputTokens is {maxTokens}: " +
+                $"{ids.Length} + {maxTokens} - 1 (the last token is never evaluated) exceeds the {context}-token context. " +
+                $"Lower MaxOutputTokens to at most {context - ids.Length + 1}, or: {remedy}");
         }
 
         return ids;
     }
 
-    /// <summary>Waits for a free slot and rents an empty session.</summary>
-    private async ValueTask<SessionLease> AcquireSessionAsync(CancellationToken cancellationToken)
+    /// <summary>Waits for a free slot and rents the idle session that holds the longest prefix of the prompt.</summary>
+    private async ValueTask<SessionLease> AcquireSessionAsync(int[] promptIds, CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (Volatile.Read(ref _disposed) != 0)
@@ -202,16 +258,31 @@ public sealed class BitNetRuntime : IDisposable
             Throw.IfDisposed(true, this);
         }
 
-        var session = _idleSessions.TryTake(out var idle) ? idle : Model.CreateSession();
+        InferenceSession session;
+        try
+        {
+            session = _sessions.Rent(promptIds);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+
         return new SessionLease(this, session);
     }
 
-    /// <summary>Takes a session back from a lease: empties it and frees the slot.</summary>
+    /// <summary>Takes a session back from a lease: keeps it (with its cache) for reuse and frees the slot.</summary>
     internal void Return(InferenceSession session)
     {
-        session.Rewind();
-        _idleSessions.Add(session);
+        _sessions.Return(session);
         _slots.Release();
+    }
+
+    private static BitNetChatClientOptions Validated(BitNetChatClientOptions options)
+    {
+        BitNetChatClientOptionsValidator.ThrowIfInvalid(options, nameof(options));
+        return options;
     }
 
     /// <summary>
@@ -224,7 +295,7 @@ public sealed class BitNetRuntime : IDisposable
         _stopping.Cancel();
         // Running requests stop at their next token and hand back their slots; waiting requests are cancelled.
         for (var i = 0; i < MaxConcurrentRequests; i++) _slots.Wait();
-        while (_idleSessions.TryTake(out var session)) session.Dispose();
+        _sessions.Dispose();
         if (_ownsModel) Model.Dispose();
         _slots.Dispose();
         _stopping.Dispose();

@@ -51,6 +51,8 @@ internal static class ChatOptionsTranslator
                 Seed = options?.Seed is { } seed ? unchecked((ulong)seed) : null,
             },
             StopSequences = CopyStopSequences(options?.StopSequences),
+            ContextOverflow = defaults.ContextOverflowPolicy,
+            SinkTokens = defaults.SlidingWindowSinkTokens,
         };
     }
 

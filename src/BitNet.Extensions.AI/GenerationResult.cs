@@ -7,4 +7,6 @@ namespace BitNet.Extensions.AI;
 /// <param name="FinishReason">Why generation ended.</param>
 /// <param name="InputTokenCount">Tokens in the prompt, the beginning-of-sequence token included.</param>
 /// <param name="OutputTokenCount">Tokens generated, a final end-of-sequence token included.</param>
-internal readonly record struct GenerationResult(string? Text, GenerationFinishReason FinishReason, int InputTokenCount, int OutputTokenCount);
+/// <param name="CachedInputTokenCount">Prompt tokens served from a retained KV cache instead of being evaluated.</param>
+internal readonly record struct GenerationResult(string? Text, GenerationFinishReason FinishReason, int InputTokenCount, int OutputTokenCount,
+    int CachedInputTokenCount);

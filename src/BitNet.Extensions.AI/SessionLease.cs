@@ -4,7 +4,7 @@ namespace BitNet.Extensions.AI;
 
 /// <summary>
 /// One request's exclusive use of an <see cref="InferenceSession"/> rented from a <see cref="BitNetRuntime"/>.
-/// Disposing it (once is enough; later calls do nothing) rewinds the session, returns it to the pool and frees the
+/// Disposing it (once is enough; later calls do nothing) returns the session, cache and all, to the pool and frees the
 /// request slot.
 /// </summary>
 internal sealed class SessionLease : IDisposable
@@ -17,7 +17,7 @@ internal sealed class SessionLease : IDisposable
         Session = session;
     }
 
-    /// <summary>The rented session, empty (position 0) when rented.</summary>
+    /// <summary>The rented session; it may hold an earlier request's tokens, which are a cache to reuse or rewind.</summary>
     public InferenceSession Session { get; }
 
     /// <summary>Returns the session to the runtime.</summary>

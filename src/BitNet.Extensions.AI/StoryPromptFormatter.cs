@@ -42,18 +42,31 @@ internal static class StoryPromptFormatter
 {
     /// <summary>Renders <paramref name="messages"/> (enumerated once) as the story text to continue.</summary>
     /// <exception cref="NotSupportedException">A message holds content other than text, or is a tool message.</exception>
-    public static string Format(IEnumerable<ChatMessage> messages)
+    public static string Format(IEnumerable<ChatMessage> messages) => Format(messages, out _);
+
+    /// <summary>
+    /// Renders <paramref name="messages"/> (enumerated once) as the story text to continue, and tells how many of its
+    /// leading characters come from the first rendered message (the beginning of the story).
+    /// </summary>
+    /// <exception cref="NotSupportedException">A message holds content other than text, or is a tool message.</exception>
+    public static string Format(IEnumerable<ChatMessage> messages, out int firstMessageLength)
     {
         var story = new StringBuilder();
         var index = 0;
+        var firstEnd = -1;
         foreach (var message in messages)
         {
             if (message is null)
                 throw new ArgumentException($"The message at index {index} is null.", nameof(messages));
             AppendMessage(story, message, index++);
+            if (firstEnd < 0 && story.Length > 0) firstEnd = story.Length;
         }
 
-        return story.ToString().Trim(' ', '\t');
+        var text = story.ToString();
+        var trimmed = text.Trim(' ', '\t');
+        var leading = text.Length - text.TrimStart(' ', '\t').Length;
+        firstMessageLength = Math.Clamp(firstEnd - leading, 0, trimmed.Length);
+        return trimmed;
     }
 
     private static void AppendMessage(StringBuilder story, ChatMessage message, int index)

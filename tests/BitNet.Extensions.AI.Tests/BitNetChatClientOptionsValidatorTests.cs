@@ -1,3 +1,4 @@
+using BitNet.Runtime.Generation;
 using BitNet.Runtime.Model;
 
 namespace BitNet.Extensions.AI.Tests;
@@ -22,6 +23,9 @@ public sealed class BitNetChatClientOptionsValidatorTests
         { o => o.MaxConcurrentRequests = 0, "BitNetChatClientOptions.MaxConcurrentRequests is 0; allowed: >= 1" },
         { o => o.ActivationQuantization = (ActivationQuantization)7, "BitNetChatClientOptions.ActivationQuantization is 7; allowed: one of None, Int8PerToken, Int8PerBlock" },
         { o => o.ModelId = " ", "BitNetChatClientOptions.ModelId is \" \"" },
+        { o => o.ContextOverflowPolicy = (ContextOverflowPolicy)5, "BitNetChatClientOptions.ContextOverflowPolicy is 5; allowed: one of Error, SlidingWindow" },
+        { o => o.SlidingWindowSinkTokens = -1, "BitNetChatClientOptions.SlidingWindowSinkTokens is -1; allowed: 0 to half the context length" },
+        { o => o.MaxRetainedKvCacheBytes = -1, "BitNetChatClientOptions.MaxRetainedKvCacheBytes is -1; allowed: >= 0" },
     };
 
     [Theory]

@@ -20,22 +20,39 @@ public sealed class TextGeneration
     private readonly GenerationOptions _options;
     private readonly List<int> _generated = [];
     private readonly int _sinkTokens;
+    private readonly bool _reuseCachedPrefix;
     private readonly int[] _pending = new int[1];
     private bool _started;
 
     /// <summary>
-    /// Prepares generation of a continuation of <paramref name="promptIds"/> on <paramref name="session"/> (appended after
-    /// the tokens it already holds), or on a fresh session of <paramref name="model"/> when it is null.
+    /// Prepares generation of a continuation of <paramref name="promptIds"/> on <paramref name="session"/>, or on a fresh
+    /// session of <paramref name="model"/> when it is null.
     /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="promptIds">The prompt's token ids (with the beginning-of-sequence token when wanted).</param>
+    /// <param name="options">What to generate; null: the defaults.</param>
+    /// <param name="session">
+    /// The session to run on (not disposed here); null: a new one, disposed when the run ends. Without
+    /// <paramref name="reuseCachedPrefix"/> the prompt is appended after the tokens the session holds.
+    /// </param>
+    /// <param name="reuseCachedPrefix">
+    /// The prompt is the whole sequence and the session's tokens are a cache: the longest prefix of the prompt that the
+    /// session already holds is kept (<see cref="InferenceSession.PrefillReusingPrefix"/>) and only the rest is
+    /// evaluated (<see cref="CachedPromptTokens"/> tells how many were reused). The output is the same as on a fresh
+    /// session. Needs a <paramref name="session"/>.
+    /// </param>
     /// <exception cref="ContextLengthExceededException">
     /// With <see cref="ContextOverflowPolicy.Error"/>: the prompt, or the prompt plus an explicit
     /// <see cref="GenerationOptions.MaxTokens"/>, does not fit in the context. Nothing has been evaluated.
     /// </exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, e.g. <see cref="GenerationOptions.SinkTokens"/> above half the context.</exception>
-    public TextGeneration(BitNetModel model, IReadOnlyList<int> promptIds, GenerationOptions? options = null, InferenceSession? session = null)
+    public TextGeneration(BitNetModel model, IReadOnlyList<int> promptIds, GenerationOptions? options = null, InferenceSession? session = null,
+        bool reuseCachedPrefix = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(promptIds);
+        if (reuseCachedPrefix && session is null)
+            throw new ArgumentException("Reusing a cached prefix needs the session that holds it.", nameof(reuseCachedPrefix));
         _options = options ?? new GenerationOptions();
         _options.Validate();
         if (promptIds.Count == 0) throw new ArgumentException("The prompt needs at least one token.", nameof(promptIds));
@@ -45,7 +62,9 @@ public sealed class TextGeneration
                 $"GenerationOptions.SinkTokens is {_options.SinkTokens}; allowed: 0 to {contextLength / 2} (half the {contextLength}-token context), or null.");
         _model = model;
         _prompt = [.. promptIds];
-        var held = session?.Position ?? 0;
+        _reuseCachedPrefix = reuseCachedPrefix;
+        // Tokens of the sequence before the prompt.
+        var held = reuseCachedPrefix ? 0 : session?.Position ?? 0;
         if (_options.ContextOverflow == ContextOverflowPolicy.Error)
             ThrowIfTooLong(held, contextLength, model.Config.ContextLength);
         _sinkTokens = _options.SinkTokens ?? Math.Min(held + _prompt.Length, contextLength / 2);
@@ -70,6 +89,12 @@ public sealed class TextGeneration
 
     /// <summary>Time spent generating after the first token.</summary>
     public TimeSpan DecodeTime { get; private set; }
+
+    /// <summary>
+    /// Prompt tokens whose keys and values came from the session's cache instead of being evaluated (only with
+    /// <c>reuseCachedPrefix</c>; 0 otherwise).
+    /// </summary>
+    public int CachedPromptTokens { get; private set; }
 
     /// <summary>How many times <see cref="ContextOverflowPolicy.SlidingWindow"/> dropped the middle of the sequence.</summary>
     public int ContextShifts { get; private set; }
@@ -108,8 +133,7 @@ public sealed class TextGeneration
         var endIds = tokenizer.EndOfGenerationIds;
 
         var clock = Stopwatch.StartNew();
-        if (_prompt.Length <= _session.Remaining) _session.Prefill(_prompt, cancellationToken);
-        else Slide(_prompt, cancellationToken); // only SlidingWindow gets here: the constructor rejected it otherwise
+        PrefillPrompt(cancellationToken);
         PrefillTime = clock.Elapsed;
         var logits = _session.Logits;
         // Positions left, plus the last generated token, which is never evaluated.
@@ -165,6 +189,33 @@ public sealed class TextGeneration
         }
     }
 
+    /// <summary>Evaluates the prompt (what the cache does not hold of it, when reusing), sliding the window if it does not fit.</summary>
+    private void PrefillPrompt(CancellationToken cancellationToken)
+    {
+        // Beyond the context only SlidingWindow gets here: the constructor rejected it otherwise.
+        if (_reuseCachedPrefix)
+        {
+            if (_prompt.Length <= _session.ContextLength)
+            {
+                CachedPromptTokens = _session.PrefillReusingPrefix(_prompt, cancellationToken);
+            }
+            else
+            {
+                var common = _session.CommonPrefixLength(_prompt);
+                _session.Rewind(common);
+                CachedPromptTokens = Slide(_prompt.AsSpan(common), cancellationToken);
+            }
+        }
+        else if (_prompt.Length <= _session.Remaining)
+        {
+            _session.Prefill(_prompt, cancellationToken);
+        }
+        else
+        {
+            Slide(_prompt, cancellationToken);
+        }
+    }
+
     /// <summary>
     /// Fails, before anything is evaluated, when the prompt (after the <paramref name="held"/> tokens the session holds)
     /// or the prompt plus an explicit token limit does not fit in the context.
@@ -190,7 +241,8 @@ public sealed class TextGeneration
     /// positions in all. Cached keys carry rotary embeddings of their absolute positions, so the kept recent tokens are
     /// re-evaluated at their new positions; the sink keeps its positions and its cache entries.
     /// </summary>
-    private void Slide(ReadOnlySpan<int> next, CancellationToken cancellationToken)
+    /// <returns>How many leading tokens kept their cache entries.</returns>
+    private int Slide(ReadOnlySpan<int> next, CancellationToken cancellationToken)
     {
         var held = _session.Tokens;
         var total = held.Length + next.Length;
@@ -199,6 +251,7 @@ public sealed class TextGeneration
         // Half of the non-sink positions: the window then moves once per (context - sink) / 2 tokens.
         var recent = Math.Clamp((contextLength - sink) / 2, 1, total - sink);
         var kept = ArrayPool<int>.Shared.Rent(sink + recent);
+        int reused;
         try
         {
             var heldCount = held.Length;
@@ -208,7 +261,7 @@ public sealed class TextGeneration
                 kept[i] = source < heldCount ? held[source] : next[source - heldCount];
             }
 
-            var reused = _session.PrefillReusingPrefix(kept.AsSpan(0, sink + recent), cancellationToken);
+            reused = _session.PrefillReusingPrefix(kept.AsSpan(0, sink + recent), cancellationToken);
             ContextShifts++;
             // Kept tokens past the reused prefix that had been evaluated before: the price of the shift.
             for (var i = reused; i < sink + recent; i++)
@@ -218,6 +271,8 @@ public sealed class TextGeneration
         {
             ArrayPool<int>.Shared.Return(kept);
         }
+
+        return reused;
 
         // The index in held + next of the i-th kept token.
         int Source(int i) => i < sink ? i : total - recent + (i - sink);
