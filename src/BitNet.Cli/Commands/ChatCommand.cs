@@ -12,8 +12,9 @@ namespace BitNet.Cli.Commands;
 /// </summary>
 /// <remarks>
 /// The model is a story model, not an assistant, so there is no chat template: the "conversation" is one growing
-/// text. The session keeps its cache between turns and only evaluates what changed. When stdin is redirected the
-/// user's lines are echoed to stdout too, so stdout is the whole story.
+/// text. The session keeps its cache between turns and only evaluates what changed. When the story outgrows the context
+/// it starts over, or with <c>--overflow sliding-window</c> keeps its beginning and its most recent part. When stdin is
+/// redirected the user's lines are echoed to stdout too, so stdout is the whole story.
 /// </remarks>
 internal sealed class ChatCommand
 {
@@ -42,7 +43,10 @@ internal sealed class ChatCommand
             Sampling = _generation.ReadSampling(result),
             // A turn is one paragraph: it ends at the model's next line break.
             StopSequences = [.. _generation.ReadStops(result), "\n"],
+            ContextOverflow = _generation.ReadOverflow(result),
+            SinkTokens = result.GetValue(_generation.Sink),
         };
+        var sliding = options.ContextOverflow == ContextOverflowPolicy.SlidingWindow;
         options.Validate();
         using var model = BitNetModel.Load(_model.Read(result));
         var (output, error, interactive) = (_console.Out, _console.Error, _console.InputIsTerminal);
@@ -51,7 +55,6 @@ internal sealed class ChatCommand
             error.WriteLine($"{model.ModelId}: type the start of a story, or press Enter to let the model begin. /reset starts over, /exit quits.");
 
         using var session = model.CreateSession();
-        var evaluated = new List<int>(); // the ids the session holds, position by position
         var story = "";
         while (true)
         {
@@ -80,31 +83,32 @@ internal sealed class ChatCommand
             var text = line.TrimEnd('\r');
             var candidate = story.Length == 0 ? text : story + "\n" + text;
             var ids = model.Tokenizer.Encode(candidate);
-            if (ids.Length > model.ContextLength - 1 && story.Length > 0)
+            if (!sliding)
             {
-                error.WriteLine($"(the story has filled the {model.ContextLength}-token context; starting a new story)");
-                candidate = text;
-                ids = model.Tokenizer.Encode(candidate);
+                // Positions the turn needs: the story, and at least two generated tokens (or --max-tokens; the last is never evaluated).
+                int Needed(int[] prompt) => prompt.Length + (options.MaxTokens ?? 2) - 1;
+                if (Needed(ids) > model.ContextLength && story.Length > 0)
+                {
+                    error.WriteLine($"(the story has filled the {model.ContextLength}-token context; starting a new story)");
+                    candidate = text;
+                    ids = model.Tokenizer.Encode(candidate);
+                }
+                if (Needed(ids) > model.ContextLength)
+                {
+                    error.WriteLine(options.MaxTokens is { } max && ids.Length <= model.ContextLength - 1
+                        ? $"error: the line has {ids.Length} tokens and --max-tokens {max} needs {Needed(ids)} positions, but the context holds {model.ContextLength}; lower --max-tokens, type a shorter line or use --overflow sliding-window."
+                        : $"error: the line has {ids.Length} tokens, but the context holds {model.ContextLength}; type a shorter line.");
+                    continue;
+                }
             }
-            if (ids.Length > model.ContextLength - 1)
-            {
-                error.WriteLine($"error: the line has {ids.Length} tokens, but the context holds {model.ContextLength}; type a shorter line.");
-                continue;
-            }
-
-            // Reuse the cache for the part of the story the session already holds.
-            var common = 0;
-            while (common < evaluated.Count && common < ids.Length && evaluated[common] == ids[common]) common++;
-            if (common == ids.Length) common--; // generation needs at least one new token to evaluate
-            session.Rewind(common);
-            evaluated.RemoveRange(common, evaluated.Count - common);
 
             if (!interactive && text.Length > 0)
             {
                 output.Write(text);
                 output.Flush();
             }
-            var generation = new TextGeneration(model, ids[common..], options, session);
+            // The session's cache holds the story so far: only what changed is evaluated.
+            var generation = new TextGeneration(model, ids, options, session, reuseCachedPrefix: true);
             var continuation = new System.Text.StringBuilder();
             try
             {
@@ -127,11 +131,9 @@ internal sealed class ChatCommand
                 output.Flush();
             }
 
-            // The session now holds the prompt and every generated token but the last.
-            evaluated.AddRange(ids[common..]);
-            var generated = generation.GeneratedIds;
-            for (var i = 0; i < generated.Count - 1; i++) evaluated.Add(generated[i]);
             story = candidate + continuation;
+            if (generation.ContextShifts > 0)
+                error.WriteLine($"(the context was full: the window slid {generation.ContextShifts}x, keeping the story's beginning and its most recent part)");
 
             switch (generation.FinishReason)
             {
@@ -139,7 +141,7 @@ internal sealed class ChatCommand
                     error.WriteLine("(the end; the next line starts a new story)");
                     story = "";
                     break;
-                case GenerationFinishReason.ContextFull:
+                case GenerationFinishReason.ContextFull when !sliding:
                     error.WriteLine($"(the {model.ContextLength}-token context is full; the next line starts a new story)");
                     story = "";
                     break;

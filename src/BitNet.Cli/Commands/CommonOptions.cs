@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text;
 using BitNet.Runtime;
+using BitNet.Runtime.Generation;
 using BitNet.Runtime.Model;
 using BitNet.Runtime.Sampling;
 
@@ -126,9 +127,34 @@ internal sealed class GenerationCliOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public Option<string> Overflow { get; } = new("--overflow")
+    {
+        Description = "When the prompt or --max-tokens does not fit in the context: error (fail before generating; without " +
+                      "--max-tokens generation stops at a full context) or sliding-window (keep the beginning of the prompt, " +
+                      "--sink tokens, and the most recent tokens; drop the middle and re-evaluate the kept recent half).",
+        HelpName = "error|sliding-window",
+        DefaultValueFactory = _ => "error",
+    };
+
+    public Option<int?> Sink { get; } = new("--sink")
+    {
+        Description = "With --overflow sliding-window: leading tokens that are always kept (with <s>). Default: the whole " +
+                      "prompt, at most half the context.",
+        HelpName = "N",
+    };
+
     public GenerationCliOptions()
     {
         CommonOptions.Positive(MaxTokens);
+        Overflow.Validators.Add(r =>
+        {
+            CommonOptions.TryGetValue<string>(r, out var value);
+            if (ParseOverflow(value) is null) r.AddError($"--overflow must be 'error' or 'sliding-window', got '{value}'.");
+        });
+        Sink.Validators.Add(r =>
+        {
+            if (CommonOptions.TryGetValue<int?>(r, out var value) && value is < 0) r.AddError($"--sink must be >= 0, got {value}.");
+        });
         Temperature.Validators.Add(r =>
         {
             if (CommonOptions.TryGetValue<float>(r, out var t) && !(t >= 0 && float.IsFinite(t))) r.AddError($"--temperature must be a finite number >= 0 (0 is greedy), got {Format(t)}.");
@@ -162,7 +188,21 @@ internal sealed class GenerationCliOptions
         command.Options.Add(MinP);
         command.Options.Add(Seed);
         command.Options.Add(Stop);
+        command.Options.Add(Overflow);
+        command.Options.Add(Sink);
     }
+
+    /// <summary>The overflow policy of the command line; <see cref="ReadOverflow"/>'s value is validated by the parser.</summary>
+    public ContextOverflowPolicy ReadOverflow(ParseResult result) =>
+        ParseOverflow(result.GetValue(Overflow)) ?? throw new ArgumentException("--overflow must be 'error' or 'sliding-window'.");
+
+    /// <summary>The policy a command-line value names, or null when it names none.</summary>
+    public static ContextOverflowPolicy? ParseOverflow(string? value) => value?.ToLowerInvariant() switch
+    {
+        "error" => ContextOverflowPolicy.Error,
+        "sliding-window" or "slidingwindow" or "sliding" => ContextOverflowPolicy.SlidingWindow,
+        _ => null,
+    };
 
     public SamplingOptions ReadSampling(ParseResult result) => new()
     {

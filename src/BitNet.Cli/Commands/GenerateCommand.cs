@@ -58,6 +58,8 @@ internal sealed class GenerateCommand
             MaxTokens = result.GetValue(_generation.MaxTokens),
             Sampling = _generation.ReadSampling(result),
             StopSequences = _generation.ReadStops(result),
+            ContextOverflow = _generation.ReadOverflow(result),
+            SinkTokens = result.GetValue(_generation.Sink),
         };
         options.Validate();
         var modelOptions = _model.Read(result);
@@ -112,7 +114,8 @@ internal sealed class GenerateCommand
                 $"[{timings.PromptTokens} prompt tokens, {timings.GeneratedTokens} generated ({FinishReasonName(generation.FinishReason)}); " +
                 $"load {CommonOptions.Duration(loadTime)}, prefill {CommonOptions.Duration(timings.Prefill)} ({CommonOptions.Rate(timings.PromptTokens, timings.Prefill)} tok/s), " +
                 $"first token {CommonOptions.Duration(timings.TimeToFirstToken)}, decode {CommonOptions.Duration(timings.Decode)} " +
-                $"({CommonOptions.Rate(timings.GeneratedTokens - 1, timings.Decode)} tok/s)]");
+                $"({CommonOptions.Rate(timings.GeneratedTokens - 1, timings.Decode)} tok/s)" +
+                (generation.ContextShifts > 0 ? $"; window slid {generation.ContextShifts}x, {generation.ReevaluatedTokens} tokens re-evaluated" : "") + "]");
         }
         return 0;
     }
@@ -142,6 +145,8 @@ internal sealed class GenerateCommand
             writer.WriteNumber("total_ms", Milliseconds(timings.Total));
             writer.WriteNumber("prompt_tokens", timings.PromptTokens);
             writer.WriteNumber("generated_tokens", timings.GeneratedTokens);
+            writer.WriteNumber("context_shifts", generation.ContextShifts);
+            writer.WriteNumber("reevaluated_tokens", generation.ReevaluatedTokens);
             WriteRate(writer, "prefill_tokens_per_second", timings.PromptTokens, timings.Prefill);
             WriteRate(writer, "decode_tokens_per_second", timings.GeneratedTokens - 1, timings.Decode);
             writer.WriteEndObject();
