@@ -80,9 +80,7 @@ internal sealed unsafe class BitNetForward
             // ---- Attention: pre-norm, q/k/v projections, rotary embedding, cache the new key and value.
             RmsNorm.Apply(x, layer.AttentionNorm, eps, n);
             PrepareInput(state, state.Normed, d);
-            BitLinear(state, layer.Query, state.Normed, state.Query);
-            BitLinear(state, layer.Key, state.Normed, state.Key);
-            BitLinear(state, layer.Value, state.Normed, state.Value);
+            BitLinear(state, state.Normed, layer.Query, state.Query, layer.Key, state.Key, layer.Value, state.Value);
             _rope.Apply(state.Query, position);
             _rope.Apply(state.Key, position);
             state.Key.CopyTo(cache.Key(l, position));
@@ -101,8 +99,7 @@ internal sealed unsafe class BitNetForward
             // ---- Feed-forward: relu(gate)² · up, sub-norm, down projection, residual.
             RmsNorm.Apply(x, layer.FeedForwardNorm, eps, n);
             PrepareInput(state, state.Normed, d);
-            BitLinear(state, layer.Gate, state.Normed, state.Gate);
-            BitLinear(state, layer.Up, state.Normed, state.Up);
+            BitLinear(state, state.Normed, layer.Gate, state.Gate, layer.Up, state.Up);
             var gate = state.Gate.AsSpan(0, ff);
             GateActivation(gate, state.Up);
             RmsNorm.Apply(gate, layer.FeedForwardSubNorm, eps, gate);
@@ -248,6 +245,21 @@ internal sealed unsafe class BitNetForward
             state.Gemv.Multiply(_pool, weight, state.Quantized, ForwardState.Address(output));
         else
             state.Gemv.Multiply(_pool, weight, ForwardState.Address(input), ForwardState.Address(output));
+    }
+
+    /// <summary>Two or three BitLinears that read the same input, run as one parallel step.</summary>
+    private void BitLinear(ForwardState state, float[] input, PackedTernaryMatrix a, float[] ya, PackedTernaryMatrix b, float[] yb,
+                           PackedTernaryMatrix? c = null, float[]? yc = null)
+    {
+        if (_activationQuantization == ActivationQuantization.None)
+        {
+            BitLinear(state, a, input, ya);
+            BitLinear(state, b, input, yb);
+            if (c is not null) BitLinear(state, c, input, yc!);
+            return;
+        }
+        state.Gemv.Multiply(_pool, state.Quantized, a, ForwardState.Address(ya), b, ForwardState.Address(yb),
+                            c, yc is null ? null : ForwardState.Address(yc));
     }
 
     private void GateActivation(Span<float> gate, ReadOnlySpan<float> up)
