@@ -110,7 +110,7 @@ internal sealed unsafe class BitNetForward
 
         if (!computeLogits) return [];
 
-        // ---- Final norm and the tied LM head (full precision, never quantized).
+        // ---- Final norm and the LM head (tied; float for F16/F32/BF16 tables, int8 activations for Q8_0/Q6_K ones).
         Head(x, state);
         return state.Logits;
     }
@@ -122,7 +122,7 @@ internal sealed unsafe class BitNetForward
         RmsNorm.Apply(x, _weights.OutputNorm, _config.RmsNormEpsilon, n);
         if (RoundHeadInputToHalf)
             for (var i = 0; i < n.Length; i++) n[i] = (float)(Half)n[i];
-        state.HeadJob.Run(_pool, _weights.TokenEmbedding, ForwardState.Address(state.Normed), ForwardState.Address(state.Logits));
+        state.HeadJob.Run(_pool, _weights.Head, ForwardState.Address(state.Normed), ForwardState.Address(state.Logits));
     }
 
     /// <summary>Whether <see cref="Prefill"/> can evaluate prompt tokens together (int8 per-token activations and one scale per matrix).</summary>
