@@ -59,7 +59,7 @@ public sealed class BitNetModel : IDisposable
     public Kernels.KernelPath KernelPath => _forward.Kernel.Path;
 
     /// <summary>Bytes of weights the runtime holds in its own memory (packed ternary codes, norms, widened tables).</summary>
-    public long HeldWeightBytes => Weights.TernaryBytes + Weights.TokenEmbedding.HeldBytes;
+    public long HeldWeightBytes => Weights.TernaryBytes + Weights.TableBytes;
 
     /// <summary>The parsed GGUF file (metadata and tensor infos).</summary>
     public GgufFile File => _file;
@@ -86,6 +86,7 @@ public sealed class BitNetModel : IDisposable
             {
                 var tokenizer = BitNetTokenizer.FromGguf(file);
                 _ = TernaryKernels.Get(options.KernelPath); // an unsupported forced path fails here, before threads start
+                weights.Head.UseHeadKernelPath(options.HeadKernelPath);
                 return new BitNetModel(file, config, weights, tokenizer, options, path);
             }
             catch

@@ -26,6 +26,13 @@ public sealed record BitNetModelOptions
     public KernelPath KernelPath { get; init; } = KernelPath.Auto;
 
     /// <summary>
+    /// Which instruction-set path the LM head kernel uses (<see cref="KernelPath.Avx2"/>, <see cref="KernelPath.AvxVnni"/>,
+    /// <see cref="KernelPath.Avx512"/> or <see cref="KernelPath.Scalar"/>; F16 heads have no AVX-VNNI path);
+    /// <see cref="KernelPath.Auto"/> picks the fastest this CPU has for the head's storage type.
+    /// </summary>
+    public KernelPath HeadKernelPath { get; init; } = KernelPath.Auto;
+
+    /// <summary>
     /// Test hook, off by default: round the LM head's input to F16 as ggml does — its <c>mul_mat</c> with an F16 weight
     /// (the tied <c>token_embd</c>) converts the F32 activations to F16 first. With it the engine reproduces the ggml /
     /// bitnet.cpp peer logits of the int8 formats to ~1e-5 instead of ~1e-3, which isolates that rounding as the
@@ -42,6 +49,8 @@ public sealed record BitNetModelOptions
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be from 1 to 1024 (or null for the physical cores).");
         if (!Enum.IsDefined(KernelPath))
             throw new ArgumentOutOfRangeException(nameof(KernelPath), KernelPath, $"Allowed: {string.Join(", ", Enum.GetNames<KernelPath>())}.");
+        if (!Enum.IsDefined(HeadKernelPath))
+            throw new ArgumentOutOfRangeException(nameof(HeadKernelPath), HeadKernelPath, $"Allowed: {string.Join(", ", Enum.GetNames<KernelPath>())}.");
         if (ContextLength is < 1)
             throw new ArgumentOutOfRangeException(nameof(ContextLength), ContextLength, "ContextLength must be at least 1 (or null for the model's own).");
     }

@@ -35,6 +35,25 @@ public sealed class SynthAndBenchCommandTests : IDisposable
         Assert.Equal(4, doc.RootElement.GetProperty("ids").GetArrayLength());
     }
 
+    [Theory]
+    [InlineData("q8_0", GgufTensorType.Q8_0, 4096L * 256 / 32 * 34)]
+    [InlineData("q6_k", GgufTensorType.Q6_K, 4096L * 256 / 256 * 210)]
+    public async Task SynthHead_WritesThatHeadType_AndBenchReportsIt(string head, GgufTensorType type, long bytes)
+    {
+        var path = Path.Combine(_directory, $"tiny-{head}.gguf");
+        var run = await CliRunner.RunAsync("synth", "--shape", "tiny", "--format", "i2_s", "--head", head, "-o", path);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using (var file = GgufFile.Open(path))
+            Assert.Equal(type, file.GetTensor("token_embd.weight").Type);
+
+        var bench = await CliRunner.RunAsync("bench", path, "--prompt", "4", "--gen", "4", "-r", "1", "-t", "1", "--json");
+        Assert.True(bench.ExitCode == 0, bench.ToString());
+        using var doc = JsonDocument.Parse(bench.Out);
+        Assert.Equal(type.ToString(), doc.RootElement.GetProperty("head_type").GetString());
+        Assert.True(doc.RootElement.GetProperty("head_tied").GetBoolean());
+        Assert.Equal(bytes, doc.RootElement.GetProperty("head_bytes_per_token").GetInt64());
+    }
+
     [Fact]
     public async Task Synth_SameSeedSameBytes_AndOptionsReachTheFile()
     {
@@ -50,6 +69,7 @@ public sealed class SynthAndBenchCommandTests : IDisposable
 
     [Theory]
     [InlineData("--format", "q4_0", "--format")]
+    [InlineData("--head", "q4_0", "--head")]
     [InlineData("--shape", "7b", "--shape")]
     [InlineData("--arch", "llama", "--arch")]
     [InlineData("--context", "0", "--context")]

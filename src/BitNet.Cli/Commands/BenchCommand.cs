@@ -61,6 +61,12 @@ internal sealed class BenchCommand
         HelpName = "PATH",
         DefaultValueFactory = _ => "auto",
     };
+    private readonly Option<string> _headKernel = new("--head-kernel")
+    {
+        Description = "LM head kernel path: auto (the fastest this CPU has for the head's type), scalar, avx2, avxvnni (Q8_0/Q6_K heads) or avx512.",
+        HelpName = "PATH",
+        DefaultValueFactory = _ => "auto",
+    };
     private readonly Option<ulong> _seed = new("--seed", "-s")
     {
         Description = "Seed of the random prompt ids.",
@@ -85,6 +91,12 @@ internal sealed class BenchCommand
             if (ParseKernel(value) is null)
                 r.AddError($"--kernel must be one of {string.Join(", ", Enum.GetNames<KernelPath>().Select(n => n.ToLowerInvariant()))}, got '{value}'.");
         });
+        _headKernel.Validators.Add(r =>
+        {
+            CommonOptions.TryGetValue<string>(r, out var value);
+            if (ParseKernel(value) is null)
+                r.AddError($"--head-kernel must be one of {string.Join(", ", Enum.GetNames<KernelPath>().Select(n => n.ToLowerInvariant()))}, got '{value}'.");
+        });
         _model.Model.Description = "The GGUF file (same as the MODEL argument).";
         _model.Context.Description = "Positions of the KV cache. Default: --prompt + --gen (what the run needs).";
     }
@@ -100,6 +112,7 @@ internal sealed class BenchCommand
         command.Options.Add(_threads);
         command.Options.Add(_repetitions);
         command.Options.Add(_kernel);
+        command.Options.Add(_headKernel);
         command.Options.Add(_seed);
         command.Options.Add(_json);
         command.SetAction((result, cancellationToken) => Task.FromResult(Run(result, cancellationToken)));
@@ -127,6 +140,7 @@ internal sealed class BenchCommand
             ContextLength = result.GetValue(_model.Context) ?? checked(promptTokens + genTokens),
             Threads = result.GetValue(_threads),
             KernelPath = ParseKernel(result.GetValue(_kernel)) ?? KernelPath.Auto,
+            HeadKernelPath = ParseKernel(result.GetValue(_headKernel)) ?? KernelPath.Auto,
         };
         if (modelOptions.ContextLength < promptTokens + genTokens)
             throw new ArgumentException($"--context {modelOptions.ContextLength} is less than --prompt + --gen = {promptTokens + genTokens}.");
@@ -213,11 +227,12 @@ internal sealed class BenchCommand
         Row(setup, "model", $"{r.ModelId} ({r.Path})");
         Row(setup, "architecture / format", $"{r.Architecture} / {r.Format}");
         Row(setup, "kernel", r.Kernel);
+        Row(setup, "LM head", $"{r.HeadType} ({(r.HeadTied ? "tied token_embd" : "output.weight")}), {r.HeadKernel} kernel, {Bytes(r.EmbeddingBytes)} / token");
         Row(setup, "threads", r.Threads.ToString(c));
         Row(setup, "act-quant", r.ActivationQuantization);
         Row(setup, "prompt / gen / runs", $"{r.PromptTokens} / {r.GenTokens} / {r.Runs.Count} (seed {r.Seed}, context {r.Context})");
         Row(setup, "load time", CommonOptions.Duration(r.LoadTime));
-        Row(setup, "weight bytes / token", $"{Bytes(r.WeightBytesPerToken)} (ternary {Bytes(r.TernaryBytes)} + embedding head {Bytes(r.EmbeddingBytes)})");
+        Row(setup, "weight bytes / token", $"{Bytes(r.WeightBytesPerToken)} (ternary {Bytes(r.TernaryBytes)} + {r.HeadType} head {Bytes(r.EmbeddingBytes)})");
         Row(setup, "KV bytes / token", Bytes(r.KvBytesPerToken));
         Row(setup, "peak RSS", Bytes(r.PeakResidentBytes));
         _console.OutConsole.Write(setup);
@@ -251,6 +266,10 @@ internal sealed class BenchCommand
             ["architecture"] = r.Architecture,
             ["format"] = r.Format,
             ["kernel"] = r.Kernel,
+            ["head_type"] = r.HeadType,
+            ["head_tied"] = r.HeadTied,
+            ["head_kernel"] = r.HeadKernel,
+            ["head_bytes_per_token"] = r.EmbeddingBytes,
             ["threads"] = r.Threads,
             ["act_quant"] = r.ActivationQuantization,
             ["prompt_tokens"] = r.PromptTokens,
@@ -308,7 +327,10 @@ internal sealed class BenchCommand
             Context = model.ContextLength;
             LoadTime = loadTime;
             TernaryBytes = model.Weights.TernaryBytes;
-            EmbeddingBytes = model.Weights.TokenEmbedding.ByteCount;
+            EmbeddingBytes = model.Weights.Head.ByteCount;
+            HeadType = model.Weights.Head.Type.ToString();
+            HeadTied = model.Weights.Output is null;
+            HeadKernel = model.Weights.Head.HeadKernelPath.ToString();
             KvBytesPerToken = kvBytesPerToken;
             Runs = runs;
             PeakResidentBytes = peakResidentBytes;
@@ -327,9 +349,13 @@ internal sealed class BenchCommand
         public int Context { get; }
         public TimeSpan LoadTime { get; }
         public long TernaryBytes { get; }
+        /// <summary>The bytes of the LM head table (tied embedding or output.weight): what the head streams per token.</summary>
         public long EmbeddingBytes { get; }
+        public string HeadType { get; }
+        public bool HeadTied { get; }
+        public string HeadKernel { get; }
 
-        /// <summary>The weight bytes one decoded token streams: every packed ternary code plus the tied embedding as LM head.</summary>
+        /// <summary>The weight bytes one decoded token streams: every packed ternary code plus the LM head table.</summary>
         public long WeightBytesPerToken => TernaryBytes + EmbeddingBytes;
         public long KvBytesPerToken { get; }
         public IReadOnlyList<BenchRun> Runs { get; }

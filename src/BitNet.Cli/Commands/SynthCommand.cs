@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace BitNet.Cli.Commands;
 
 /// <summary>
-/// <c>bitnet synth --shape 2b4t|tiny --format i2_s|tq2_0|tq1_0|f16 -o FILE</c>: writes a GGUF with real shapes and
+/// <c>bitnet synth --shape 2b4t|tiny --format i2_s|tq2_0|tq1_0|f16 [--head f16|q8_0|q6_k] -o FILE</c>: writes a GGUF with real shapes and
 /// metadata and random ternary weights (<see cref="SyntheticModel"/>), to measure speed and memory at full size.
 /// </summary>
 internal sealed class SynthCommand
@@ -25,6 +25,12 @@ internal sealed class SynthCommand
         Description = "The storage type of the ternary projections: i2_s (bitnet.cpp), tq2_0, tq1_0 (ggml) or f16 ({-s, 0, +s} masters).",
         HelpName = "i2_s|tq2_0|tq1_0|f16",
         DefaultValueFactory = _ => "i2_s",
+    };
+    private readonly Option<string> _head = new("--head")
+    {
+        Description = "The storage type of token_embd.weight, the tied LM head: f16, q8_0 or q6_k (encoded from the same F16 values).",
+        HelpName = "f16|q8_0|q6_k",
+        DefaultValueFactory = _ => "f16",
     };
     private readonly Option<string> _output = new("--output", "-o")
     {
@@ -66,6 +72,12 @@ internal sealed class SynthCommand
             if (SyntheticModel.ParseFormat(value) is null)
                 r.AddError($"--format must be one of {string.Join(", ", SyntheticModelOptions.SupportedFormats.Select(SyntheticModel.FormatName))}, got '{value}'.");
         });
+        _head.Validators.Add(r =>
+        {
+            CommonOptions.TryGetValue<string>(r, out var value);
+            if (SyntheticModel.ParseHeadFormat(value) is null)
+                r.AddError($"--head must be one of {string.Join(", ", SyntheticModelOptions.SupportedHeadFormats.Select(SyntheticModel.FormatName))}, got '{value}'.");
+        });
         _arch.Validators.Add(r =>
         {
             CommonOptions.TryGetValue<string>(r, out var value);
@@ -79,6 +91,7 @@ internal sealed class SynthCommand
         var command = new Command("synth", "Write a GGUF with real BitNet b1.58 shapes and metadata and random ternary weights, to benchmark at full size.");
         command.Options.Add(_shape);
         command.Options.Add(_format);
+        command.Options.Add(_head);
         command.Options.Add(_output);
         command.Options.Add(_arch);
         command.Options.Add(_seed);
@@ -93,13 +106,14 @@ internal sealed class SynthCommand
         {
             Shape = SyntheticModelShape.FromName(result.GetValue(_shape))!,
             Format = SyntheticModel.ParseFormat(result.GetValue(_format))!.Value,
+            HeadFormat = SyntheticModel.ParseHeadFormat(result.GetValue(_head))!.Value,
             Architecture = result.GetValue(_arch)!,
             Seed = result.GetValue(_seed),
             ContextLength = result.GetValue(_context),
         };
         var path = Path.GetFullPath(result.GetValue(_output)!);
         var model = new SyntheticModel(options);
-        var name = $"{options.Shape.Name} {SyntheticModel.FormatName(options.Format)}";
+        var name = $"{options.Shape.Name} {SyntheticModel.FormatName(options.Format)}, {SyntheticModel.FormatName(options.HeadFormat)} head";
         var c = CultureInfo.InvariantCulture;
 
         var clock = Stopwatch.StartNew();

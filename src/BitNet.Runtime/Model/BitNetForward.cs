@@ -80,9 +80,7 @@ internal sealed unsafe class BitNetForward
             // ---- Attention: pre-norm, q/k/v projections, rotary embedding, cache the new key and value.
             RmsNorm.Apply(x, layer.AttentionNorm, eps, n);
             PrepareInput(state, state.Normed, d);
-            BitLinear(state, layer.Query, state.Normed, state.Query);
-            BitLinear(state, layer.Key, state.Normed, state.Key);
-            BitLinear(state, layer.Value, state.Normed, state.Value);
+            BitLinear(state, state.Normed, layer.Query, state.Query, layer.Key, state.Key, layer.Value, state.Value);
             _rope.Apply(state.Query, position);
             _rope.Apply(state.Key, position);
             state.Key.CopyTo(cache.Key(l, position));
@@ -101,8 +99,7 @@ internal sealed unsafe class BitNetForward
             // ---- Feed-forward: relu(gate)² · up, sub-norm, down projection, residual.
             RmsNorm.Apply(x, layer.FeedForwardNorm, eps, n);
             PrepareInput(state, state.Normed, d);
-            BitLinear(state, layer.Gate, state.Normed, state.Gate);
-            BitLinear(state, layer.Up, state.Normed, state.Up);
+            BitLinear(state, state.Normed, layer.Gate, state.Gate, layer.Up, state.Up);
             var gate = state.Gate.AsSpan(0, ff);
             GateActivation(gate, state.Up);
             RmsNorm.Apply(gate, layer.FeedForwardSubNorm, eps, gate);
@@ -113,7 +110,7 @@ internal sealed unsafe class BitNetForward
 
         if (!computeLogits) return [];
 
-        // ---- Final norm and the tied LM head (full precision, never quantized).
+        // ---- Final norm and the LM head (tied; float for F16/F32/BF16 tables, int8 activations for Q8_0/Q6_K ones).
         Head(x, state);
         return state.Logits;
     }
@@ -125,7 +122,7 @@ internal sealed unsafe class BitNetForward
         RmsNorm.Apply(x, _weights.OutputNorm, _config.RmsNormEpsilon, n);
         if (RoundHeadInputToHalf)
             for (var i = 0; i < n.Length; i++) n[i] = (float)(Half)n[i];
-        state.HeadJob.Run(_pool, _weights.TokenEmbedding, ForwardState.Address(state.Normed), ForwardState.Address(state.Logits));
+        state.HeadJob.Run(_pool, _weights.Head, ForwardState.Address(state.Normed), ForwardState.Address(state.Logits));
     }
 
     /// <summary>Whether <see cref="Prefill"/> can evaluate prompt tokens together (int8 per-token activations and one scale per matrix).</summary>
@@ -147,66 +144,86 @@ internal sealed unsafe class BitNetForward
         // ---- Token embeddings.
         for (var i = 0; i < n; i++) _weights.TokenEmbedding.CopyRow(tokens[i], batch.Hidden.AsSpan(i * d, d));
 
+        var perToken = batch.PerToken;
+        perToken.Set(this, batch, cache, firstPosition);
         for (var l = 0; l < c.BlockCount; l++)
         {
             var layer = _weights.Layers[l];
+            perToken.Layer = l;
 
             // ---- Attention: pre-norm, q/k/v for every token, rotary embedding, all keys and values into the cache.
-            for (var i = 0; i < n; i++)
-            {
-                var normed = batch.Normed.AsSpan(i * d, d);
-                RmsNorm.Apply(batch.Hidden.AsSpan(i * d, d), layer.AttentionNorm, eps, normed);
-                batch.Quantized.Quantize(i, normed);
-            }
+            perToken.Run(_pool, PrefillStep.AttentionInput, n);
             BitLinear(batch, layer.Query, n, batch.Query, d);
             BitLinear(batch, layer.Key, n, batch.Key, kv);
             BitLinear(batch, layer.Value, n, batch.Value, kv);
-            for (var i = 0; i < n; i++)
-            {
-                var key = batch.Key.AsSpan(i * kv, kv);
-                _rope.Apply(batch.Query.AsSpan(i * d, d), firstPosition + i);
-                _rope.Apply(key, firstPosition + i);
-                key.CopyTo(cache.Key(l, firstPosition + i));
-                batch.Value.AsSpan(i * kv, kv).CopyTo(cache.Value(l, firstPosition + i));
-            }
+            perToken.Run(_pool, PrefillStep.RotateAndCache, n);
 
             // ---- Causal attention: token i sees positions up to its own; (token, head) pairs in parallel.
             batch.Attend.Run(_pool, c, cache, batch, l, firstPosition, n);
 
-            // ---- Sub-norm, output projection, residual.
-            for (var i = 0; i < n; i++)
-            {
-                var attention = batch.Attention.AsSpan(i * d, d);
-                RmsNorm.Apply(attention, layer.AttentionSubNorm, eps, attention);
-                batch.Quantized.Quantize(i, attention);
-            }
+            // ---- Sub-norm, output projection, residual (added with the next step's norm).
+            perToken.Run(_pool, PrefillStep.OutputInput, n);
             BitLinear(batch, layer.Output, n, batch.Projected, d);
-            TensorPrimitives.Add(batch.Hidden.AsSpan(0, n * d), batch.Projected.AsSpan(0, n * d), batch.Hidden.AsSpan(0, n * d));
 
             // ---- Feed-forward: relu(gate)² · up, sub-norm, down projection, residual.
-            for (var i = 0; i < n; i++)
-            {
-                var normed = batch.Normed.AsSpan(i * d, d);
-                RmsNorm.Apply(batch.Hidden.AsSpan(i * d, d), layer.FeedForwardNorm, eps, normed);
-                batch.Quantized.Quantize(i, normed);
-            }
+            perToken.Run(_pool, PrefillStep.FeedForwardInput, n);
             BitLinear(batch, layer.Gate, n, batch.Gate, ff);
             BitLinear(batch, layer.Up, n, batch.Up, ff);
-            for (var i = 0; i < n; i++)
-            {
-                var gate = batch.Gate.AsSpan(i * ff, ff);
-                GateActivation(gate, batch.Up.AsSpan(i * ff, ff));
-                RmsNorm.Apply(gate, layer.FeedForwardSubNorm, eps, gate);
-                batch.Quantized.Quantize(i, gate);
-            }
+            perToken.Run(_pool, PrefillStep.DownInput, n);
             BitLinear(batch, layer.Down, n, batch.Projected, d);
-            TensorPrimitives.Add(batch.Hidden.AsSpan(0, n * d), batch.Projected.AsSpan(0, n * d), batch.Hidden.AsSpan(0, n * d));
+            perToken.Run(_pool, PrefillStep.Residual, n);
         }
 
         if (!computeLogits) return;
 
         // ---- The last token's final norm and LM head, exactly as in Forward.
         Head(batch.Hidden.AsSpan((n - 1) * d, d), state);
+    }
+
+    /// <summary>
+    /// One prompt token's share of a <see cref="Prefill"/> step between two batched products (run for every token,
+    /// tokens in parallel by <see cref="PrefillTokenJob"/>). The same operations as <see cref="Forward"/>, in the same order.
+    /// </summary>
+    internal void PrefillTokenStep(PrefillStep step, PrefillState batch, KvCache.KvCache cache, int layerIndex, int firstPosition, int i)
+    {
+        var c = _config;
+        var eps = c.RmsNormEpsilon;
+        int d = c.EmbeddingLength, ff = c.FeedForwardLength, kv = c.KvDimension;
+        var layer = _weights.Layers[layerIndex];
+        var hidden = batch.Hidden.AsSpan(i * d, d);
+        switch (step)
+        {
+            case PrefillStep.AttentionInput:
+                RmsNorm.Apply(hidden, layer.AttentionNorm, eps, batch.Normed.AsSpan(i * d, d));
+                batch.Quantized.Quantize(i, batch.Normed.AsSpan(i * d, d));
+                break;
+            case PrefillStep.RotateAndCache:
+                var key = batch.Key.AsSpan(i * kv, kv);
+                _rope.Apply(batch.Query.AsSpan(i * d, d), firstPosition + i);
+                _rope.Apply(key, firstPosition + i);
+                key.CopyTo(cache.Key(layerIndex, firstPosition + i));
+                batch.Value.AsSpan(i * kv, kv).CopyTo(cache.Value(layerIndex, firstPosition + i));
+                break;
+            case PrefillStep.OutputInput:
+                var attention = batch.Attention.AsSpan(i * d, d);
+                RmsNorm.Apply(attention, layer.AttentionSubNorm, eps, attention);
+                batch.Quantized.Quantize(i, attention);
+                break;
+            case PrefillStep.FeedForwardInput:
+                TensorPrimitives.Add(hidden, batch.Projected.AsSpan(i * d, d), hidden);
+                RmsNorm.Apply(hidden, layer.FeedForwardNorm, eps, batch.Normed.AsSpan(i * d, d));
+                batch.Quantized.Quantize(i, batch.Normed.AsSpan(i * d, d));
+                break;
+            case PrefillStep.DownInput:
+                var gate = batch.Gate.AsSpan(i * ff, ff);
+                GateActivation(gate, batch.Up.AsSpan(i * ff, ff));
+                RmsNorm.Apply(gate, layer.FeedForwardSubNorm, eps, gate);
+                batch.Quantized.Quantize(i, gate);
+                break;
+            case PrefillStep.Residual:
+                TensorPrimitives.Add(hidden, batch.Projected.AsSpan(i * d, d), hidden);
+                break;
+        }
     }
 
     private void BitLinear(PrefillState batch, PackedTernaryMatrix weight, int count, float[] output, int outputStride) =>
@@ -230,15 +247,29 @@ internal sealed unsafe class BitNetForward
             state.Gemv.Multiply(_pool, weight, ForwardState.Address(input), ForwardState.Address(output));
     }
 
+    /// <summary>Two or three BitLinears that read the same input, run as one parallel step.</summary>
+    private void BitLinear(ForwardState state, float[] input, PackedTernaryMatrix a, float[] ya, PackedTernaryMatrix b, float[] yb,
+                           PackedTernaryMatrix? c = null, float[]? yc = null)
+    {
+        if (_activationQuantization == ActivationQuantization.None)
+        {
+            BitLinear(state, a, input, ya);
+            BitLinear(state, b, input, yb);
+            if (c is not null) BitLinear(state, c, input, yc!);
+            return;
+        }
+        state.Gemv.Multiply(_pool, state.Quantized, a, ForwardState.Address(ya), b, ForwardState.Address(yb),
+                            c, yc is null ? null : ForwardState.Address(yc));
+    }
+
     private void GateActivation(Span<float> gate, ReadOnlySpan<float> up)
     {
         if (_config.Activation == FeedForwardActivation.ReluSquared)
         {
-            for (var i = 0; i < gate.Length; i++)
-            {
-                var g = MathF.Max(gate[i], 0f);
-                gate[i] = g * g * up[i];
-            }
+            // max(g, 0)² · up as (g · g) · up, elementwise: the same roundings as the scalar formula, vectorized.
+            TensorPrimitives.Max(gate, 0f, gate);
+            TensorPrimitives.Multiply(gate, gate, gate);
+            TensorPrimitives.Multiply(gate, up[..gate.Length], gate);
         }
         else
         {

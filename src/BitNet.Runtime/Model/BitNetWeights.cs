@@ -7,15 +7,16 @@ namespace BitNet.Runtime.Model;
 
 /// <summary>All weights of a BitNet b1.58 model, loaded from GGUF and checked against the configuration's shapes.</summary>
 /// <remarks>Ternary projections are repacked into <see cref="PackedTernaryMatrix"/>, all in one huge-page arena; the
-/// embedding is copied into huge-page memory (<see cref="Weights.TokenEmbedding"/>). Native memory, freed by <see cref="Dispose"/>.</remarks>
+/// embedding (and head) tables are copied into huge-page memory (<see cref="Weights.TokenEmbedding"/>). Native memory, freed by <see cref="Dispose"/>.</remarks>
 public sealed class BitNetWeights : IDisposable
 {
     private readonly WeightArena? _arena;
 
-    private BitNetWeights(TokenEmbedding tokenEmbedding, float[] outputNorm, BitNetLayerWeights[] layers, WeightArena? arena)
+    private BitNetWeights(TokenEmbedding tokenEmbedding, TokenEmbedding? output, float[] outputNorm, BitNetLayerWeights[] layers, WeightArena? arena)
     {
         _arena = arena;
         TokenEmbedding = tokenEmbedding;
+        Output = output;
         OutputNorm = outputNorm;
         Layers = layers;
     }
@@ -23,8 +24,17 @@ public sealed class BitNetWeights : IDisposable
     /// <summary>The huge-page block holding every projection's codes.</summary>
     internal WeightArena? Arena => _arena;
 
-    /// <summary>Token embedding, also the LM head (tied).</summary>
+    /// <summary>Token embedding, also the LM head unless the file has a separate <see cref="Output"/>.</summary>
     public TokenEmbedding TokenEmbedding { get; }
+
+    /// <summary>The untied LM head (<c>output.weight</c>) when the file has one; BitNet b1.58 files normally do not.</summary>
+    public TokenEmbedding? Output { get; }
+
+    /// <summary>The LM head: <see cref="Output"/> if present, else the tied <see cref="TokenEmbedding"/>.</summary>
+    public TokenEmbedding Head => Output ?? TokenEmbedding;
+
+    /// <summary>Bytes of the embedding and head tables the runtime holds (the head counted once when tied).</summary>
+    public long TableBytes => TokenEmbedding.HeldBytes + (Output?.HeldBytes ?? 0);
 
     /// <summary>The final RMSNorm weight.</summary>
     public float[] OutputNorm { get; }
@@ -54,9 +64,20 @@ public sealed class BitNetWeights : IDisposable
         int d = config.EmbeddingLength, kv = config.KvDimension, ff = config.FeedForwardLength;
 
         var embedding = new TokenEmbedding(file, Expect(file, "token_embd.weight", d, config.VocabularySize));
-        if (file.HasTensor("output.weight"))
-            throw new NotSupportedException($"The model '{file.SourceName}' has an untied output.weight; BitNet b1.58 ties the LM head to the token embedding and this engine expects that.");
-        var outputNorm = Vector(file, "output_norm.weight", d);
+        TokenEmbedding? output = null;
+        float[] outputNorm;
+        try
+        {
+            // Some conversions write the head separately (bitnet-b1.58-2B-4T's own GGUF does not; docs/formats.md).
+            if (file.HasTensor("output.weight")) output = new TokenEmbedding(file, Expect(file, "output.weight", d, config.VocabularySize));
+            outputNorm = Vector(file, "output_norm.weight", d);
+        }
+        catch
+        {
+            output?.Dispose();
+            embedding.Dispose();
+            throw;
+        }
 
         // Every projection's codes go into one huge-page block in forward-pass order: decode streams all of them per
         // token, and on 4 KiB pages the TLB misses cost more than the reads on a virtual machine (see LargePages).
@@ -90,10 +111,11 @@ public sealed class BitNetWeights : IDisposable
         {
             foreach (var layer in layers) layer?.Dispose();
             arena.Dispose();
+            output?.Dispose();
             embedding.Dispose();
             throw;
         }
-        return new BitNetWeights(embedding, outputNorm, layers, arena);
+        return new BitNetWeights(embedding, output, outputNorm, layers, arena);
     }
 
     /// <summary>Frees the packed matrices and the embedding table.</summary>
@@ -101,6 +123,7 @@ public sealed class BitNetWeights : IDisposable
     {
         foreach (var layer in Layers) layer.Dispose();
         _arena?.Dispose();
+        Output?.Dispose();
         TokenEmbedding.Dispose();
     }
 

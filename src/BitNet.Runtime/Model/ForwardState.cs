@@ -26,9 +26,9 @@ internal sealed unsafe class ForwardState : IDisposable
         Scores = new float[config.HeadCount * contextLength];
         Logits = Pinned(config.VocabularySize);
         Quantized = new QuantizedActivations(Math.Max(d, ff));
-        Gemv = new TernaryGemv(kernel, Math.Max(d, ff));
+        Gemv = new TernaryGemv(kernel, Math.Max(d + 2 * kv, 2 * ff)); // q/k/v and gate/up run stacked
         AttentionJob = new AttentionJob();
-        HeadJob = new HeadJob();
+        HeadJob = new HeadJob(d);
     }
 
     /// <summary>The residual stream x.</summary>
@@ -67,7 +67,11 @@ internal sealed unsafe class ForwardState : IDisposable
 
     public HeadJob HeadJob { get; }
 
-    public void Dispose() => Quantized.Dispose();
+    public void Dispose()
+    {
+        Quantized.Dispose();
+        HeadJob.Dispose();
+    }
 
     /// <summary>The address of a pinned buffer.</summary>
     public static float* Address(float[] pinned) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));

@@ -1,22 +1,30 @@
+using BitNet.Runtime.Kernels.Quantized;
 using BitNet.Runtime.Threading;
 using BitNet.Runtime.Weights;
 
 namespace BitNet.Runtime.Model;
 
-/// <summary>The tied LM head, logits = E · x, split across vocabulary rows.</summary>
-internal sealed unsafe class HeadJob : ParallelJob
+/// <summary>The LM head, logits = E · x, split across vocabulary rows (each thread streams its rows one by one).</summary>
+internal sealed unsafe class HeadJob : ParallelJob, IDisposable
 {
-    private TokenEmbedding _embedding = null!;
+    private readonly HeadActivations _quantized;
+    private TokenEmbedding _head = null!;
     private float* _input;
     private float* _logits;
 
-    public void Run(WorkerPool pool, TokenEmbedding embedding, float* input, float* logits)
+    /// <param name="dimension">The head's input length (the hidden size).</param>
+    public HeadJob(int dimension) => _quantized = new HeadActivations(dimension);
+
+    public void Run(WorkerPool pool, TokenEmbedding head, float* input, float* logits)
     {
-        _embedding = embedding;
+        _head = head;
         _input = input;
         _logits = logits;
-        pool.Run(this, embedding.VocabularySize, granularity: 64);
+        head.PrepareHeadInput(input, _quantized); // once per token, before the rows are split
+        pool.Run(this, head.VocabularySize, granularity: 64);
     }
 
-    public override void Execute(int start, int end) => _embedding.Logits(_input, _logits, start, end);
+    public override void Execute(int start, int end) => _head.Logits(_input, _quantized, _logits, start, end);
+
+    public void Dispose() => _quantized.Dispose();
 }

@@ -32,6 +32,9 @@ internal sealed class PrefillState : IDisposable
         Attend = new PrefillAttentionJob(contextLength);
     }
 
+    /// <summary>The per-token steps between the batched products.</summary>
+    public PrefillTokenJob PerToken { get; } = new();
+
     public int D { get; }
 
     public int FF { get; }

@@ -1,38 +1,20 @@
 using System.Buffers.Binary;
-using System.Numerics;
+using BitNet.Runtime.Sampling;
 
 namespace BitNet.Runtime.Synthesis;
 
 /// <summary>
-/// xoshiro256** (Blackman and Vigna), seeded through SplitMix64 from a seed and a stream number: fast (8 bytes per
-/// step), and fixed by this code, so a seed gives the same bytes on every machine and .NET version (unlike
-/// <see cref="Random"/>, whose seeded algorithm is an implementation detail).
+/// The synthesizer's random source: the sampler's <see cref="Xoshiro256StarStar"/>, one independent stream per tensor,
+/// so a seed gives the same bytes on every machine and .NET version (unlike <see cref="Random"/>, whose seeded
+/// algorithm is an implementation detail).
 /// </summary>
 internal sealed class SynthesisRandom
 {
-    private ulong _s0, _s1, _s2, _s3;
+    private Xoshiro256StarStar _generator;
 
-    public SynthesisRandom(ulong seed, ulong stream)
-    {
-        var x = seed ^ (stream * 0xD1B54A32D192ED03UL);
-        _s0 = SplitMix(ref x);
-        _s1 = SplitMix(ref x);
-        _s2 = SplitMix(ref x);
-        _s3 = SplitMix(ref x);
-    }
+    public SynthesisRandom(ulong seed, ulong stream) => _generator = new Xoshiro256StarStar(seed ^ (stream * 0xD1B54A32D192ED03UL));
 
-    public ulong NextUInt64()
-    {
-        var result = BitOperations.RotateLeft(_s1 * 5, 7) * 9;
-        var t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = BitOperations.RotateLeft(_s3, 45);
-        return result;
-    }
+    public ulong NextUInt64() => _generator.NextUInt64();
 
     /// <summary>Uniform in [0, 1).</summary>
     public float NextSingle() => (NextUInt64() >> 40) * (1f / (1 << 24));
@@ -48,13 +30,5 @@ internal sealed class SynthesisRandom
             BinaryPrimitives.WriteUInt64LittleEndian(last, NextUInt64());
             last[..(destination.Length - i)].CopyTo(destination[i..]);
         }
-    }
-
-    private static ulong SplitMix(ref ulong x)
-    {
-        var z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 }

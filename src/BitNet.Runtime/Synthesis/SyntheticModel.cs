@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using BitNet.Runtime.Gguf;
 using BitNet.Runtime.Model;
+using BitNet.Runtime.Weights.Head;
 using BitNet.Runtime.Weights.I2S;
 using BitNet.Runtime.Weights.TQ1_0;
 using BitNet.Runtime.Weights.TQ2_0;
@@ -28,6 +29,13 @@ public sealed record SyntheticModelOptions
     /// <summary>The context length written to the file; null means the shape's.</summary>
     public int? ContextLength { get; init; }
 
+    /// <summary>The storage type of <c>token_embd.weight</c> (the tied LM head): <see cref="GgufTensorType.F16"/> (default),
+    /// <see cref="GgufTensorType.Q8_0"/> or <see cref="GgufTensorType.Q6_K"/>, encoded from the same F16 values.</summary>
+    public GgufTensorType HeadFormat { get; init; } = GgufTensorType.F16;
+
+    /// <summary>The embedding / head formats <see cref="HeadFormat"/> accepts.</summary>
+    public static IReadOnlyList<GgufTensorType> SupportedHeadFormats { get; } = [GgufTensorType.F16, GgufTensorType.Q8_0, GgufTensorType.Q6_K];
+
     /// <summary>The projection formats <see cref="Format"/> accepts.</summary>
     public static IReadOnlyList<GgufTensorType> SupportedFormats { get; } =
         [GgufTensorType.F16, GgufTensorType.TQ1_0, GgufTensorType.TQ2_0, GgufTensorType.I2_S];
@@ -41,6 +49,8 @@ public sealed record SyntheticModelOptions
             throw new ArgumentOutOfRangeException(nameof(Format), Format, $"Supported formats: {string.Join(", ", SupportedFormats)}.");
         if (!BitNetConfig.SupportedArchitectures.Contains(Architecture))
             throw new ArgumentOutOfRangeException(nameof(Architecture), Architecture, $"Supported architectures: {string.Join(", ", BitNetConfig.SupportedArchitectures)}.");
+        if (!SupportedHeadFormats.Contains(HeadFormat))
+            throw new ArgumentOutOfRangeException(nameof(HeadFormat), HeadFormat, $"Supported head formats: {string.Join(", ", SupportedHeadFormats)}.");
         if (ContextLength is < 1 or > 1 << 24)
             throw new ArgumentOutOfRangeException(nameof(ContextLength), ContextLength, "The context length must be from 1 to 16777216.");
         var s = Shape;
@@ -57,6 +67,9 @@ public sealed record SyntheticModelOptions
         };
         if (s.EmbeddingLength % block != 0 || s.FeedForwardLength % block != 0)
             throw new ArgumentException($"Shape '{s.Name}': {Format} needs the hidden ({s.EmbeddingLength}) and FFN ({s.FeedForwardLength}) sizes to be multiples of {block}.", nameof(Shape));
+        var headBlock = GgufTensorTypes.Geometry(HeadFormat).BlockSize;
+        if (s.EmbeddingLength % headBlock != 0)
+            throw new ArgumentException($"Shape '{s.Name}': a {HeadFormat} head needs the hidden size ({s.EmbeddingLength}) to be a multiple of {headBlock}.", nameof(Shape));
     }
 }
 
@@ -73,8 +86,9 @@ public readonly record struct SynthesisProgress(int TensorsWritten, int TensorCo
 /// engines alike (one file feeds both).
 /// </summary>
 /// <remarks>
-/// <para><b>Tensors</b> (the 2B4T GGUF's names, shapes and types): <c>token_embd.weight</c> F16 (tied LM head, no
-/// <c>output.weight</c>) with small random values (uniform, standard deviation 0.02); <c>output_norm.weight</c> and the
+/// <para><b>Tensors</b> (the 2B4T GGUF's names, shapes and types): <c>token_embd.weight</c> (tied LM head, no
+/// <c>output.weight</c>) with small random F16 values (uniform, standard deviation 0.02), stored as F16 or encoded from
+/// those values to <see cref="SyntheticModelOptions.HeadFormat"/> (Q8_0, Q6_K); <c>output_norm.weight</c> and the
 /// four norms per layer F32 around 1 (1 ± 0.1); the seven projections per layer in <see cref="SyntheticModelOptions.Format"/>,
 /// each with its own per-tensor scale s (uniform in [0.01, 0.05], rounded to fp16 so every format stores it exactly) and
 /// ternary values of which about two thirds are non-zero (−1, 0 and +1 equally likely).</para>
@@ -178,7 +192,7 @@ public sealed class SyntheticModel
             var rng = new SynthesisRandom(Options.Seed, (ulong)i);
             switch (t.Kind)
             {
-                case Kind.Embedding: WriteEmbedding(writer, t, rng, random, encoded); break;
+                case Kind.Embedding: WriteEmbedding(writer, t, Options.HeadFormat, rng, random, encoded); break;
                 case Kind.Norm: WriteNorm(writer, t, rng); break;
                 default: WriteProjection(writer, t, rng, random, encoded, cancellationToken); break;
             }
@@ -196,7 +210,7 @@ public sealed class SyntheticModel
         var arch = o.Architecture;
         var vocabulary = SyntheticVocabulary.Create(s.VocabularySize);
         writer.AddString("general.architecture", arch)
-              .AddString("general.name", $"BitNet b1.58 {s.Name} synthetic ({FormatName(o.Format)}, seed {o.Seed})")
+              .AddString("general.name", $"BitNet b1.58 {s.Name} synthetic ({FormatName(o.Format)}{(o.HeadFormat == GgufTensorType.F16 ? "" : $", {FormatName(o.HeadFormat)} head")}, seed {o.Seed})")
               .AddUInt32($"{arch}.vocab_size", (uint)s.VocabularySize)
               .AddUInt32($"{arch}.context_length", (uint)ContextLength)
               .AddUInt32($"{arch}.embedding_length", (uint)s.EmbeddingLength)
@@ -221,25 +235,31 @@ public sealed class SyntheticModel
               .AddBool("tokenizer.ggml.add_eos_token", false);
         foreach (var t in _tensors)
         {
-            var type = t.Kind switch { Kind.Embedding => GgufTensorType.F16, Kind.Norm => GgufTensorType.F32, _ => o.Format };
+            var type = t.Kind switch { Kind.Embedding => o.HeadFormat, Kind.Norm => GgufTensorType.F32, _ => o.Format };
             if (t.Kind == Kind.Norm) writer.AddTensor(t.Name, type, t.Columns);
             else writer.AddTensor(t.Name, type, t.Columns, t.Rows);
         }
     }
 
-    /// <summary>The lower-case name of a projection format (<c>f16</c>, <c>i2_s</c>, <c>tq1_0</c>, <c>tq2_0</c>).</summary>
+    /// <summary>The lower-case name of a projection or head format (<c>f16</c>, <c>i2_s</c>, <c>tq1_0</c>, <c>tq2_0</c>, <c>q8_0</c>, <c>q6_k</c>).</summary>
     public static string FormatName(GgufTensorType format) => format.ToString().ToLowerInvariant();
 
     /// <summary>The projection format of a lower-case or upper-case name, or null.</summary>
     public static GgufTensorType? ParseFormat(string? name) =>
         SupportedFormats.Cast<GgufTensorType?>().FirstOrDefault(f => string.Equals(FormatName(f!.Value), name, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The head format of a lower-case or upper-case name (<c>f16</c>, <c>q8_0</c>, <c>q6_k</c>), or null.</summary>
+    public static GgufTensorType? ParseHeadFormat(string? name) =>
+        SyntheticModelOptions.SupportedHeadFormats.Cast<GgufTensorType?>().FirstOrDefault(f => string.Equals(FormatName(f!.Value), name, StringComparison.OrdinalIgnoreCase));
+
     private static IReadOnlyList<GgufTensorType> SupportedFormats => SyntheticModelOptions.SupportedFormats;
 
     // ---- Tensor data
 
-    private static void WriteEmbedding(GgufWriter writer, Tensor t, SynthesisRandom rng, byte[] random, byte[] encoded)
+    private static void WriteEmbedding(GgufWriter writer, Tensor t, GgufTensorType format, SynthesisRandom rng, byte[] random, byte[] encoded)
     {
+        // The values are drawn as F16 whatever the format, so every head format of one seed encodes the same table.
+        float[] widened = format == GgufTensorType.F16 ? [] : new float[ChunkValues];
         // Uniform in [−a, a] with a = 0.02·√3: standard deviation 0.02, like a trained embedding's scale.
         const float amplitude = 0.034641016f;
         var total = (long)t.Columns * t.Rows;
@@ -250,7 +270,20 @@ public sealed class SyntheticModel
             var n = (int)Math.Min(total - done, Math.Min(halves.Length, words.Length));
             rng.Fill(random.AsSpan(0, n * sizeof(uint)));
             for (var i = 0; i < n; i++) halves[i] = (Half)((words[i] * (2.0f / 4294967296f) - 1f) * amplitude);
-            writer.WriteData(MemoryMarshal.AsBytes(halves[..n]));
+            if (format == GgufTensorType.F16)
+            {
+                writer.WriteData(MemoryMarshal.AsBytes(halves[..n]));
+            }
+            else
+            {
+                // n is a whole number of blocks: chunks are 2^18 values and the table a multiple of 256 (Validate).
+                for (var i = 0; i < n; i++) widened[i] = (float)halves[i];
+                var bytes = format == GgufTensorType.Q8_0 ? (int)Q8_0Encoder.ByteSize(n) : (int)Q6_KEncoder.ByteSize(n);
+                var output = random.AsSpan(0, bytes); // the random words are consumed; reuse their buffer
+                if (format == GgufTensorType.Q8_0) Q8_0Encoder.Encode(widened.AsSpan(0, n), output);
+                else Q6_KEncoder.Encode(widened.AsSpan(0, n), output);
+                writer.WriteData(output);
+            }
             done += n;
         }
     }

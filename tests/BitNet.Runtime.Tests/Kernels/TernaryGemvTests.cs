@@ -38,6 +38,62 @@ public sealed unsafe class TernaryGemvTests
 
     [Theory]
     [MemberData(nameof(SupportedPaths))]
+    public void StackedProducts_EqualSeparateProducts(KernelPath path)
+    {
+        // q/k/v (and gate/up) run as one parallel step over their stacked rows; each output must be exactly what its own
+        // product gives, whichever thread's range crosses a matrix boundary.
+        using var pool = new WorkerPool(2);
+        const int columns = 1024;
+        var (a, _) = RandomMatrix(515, columns, 0.01f, seed: 1);
+        var (b, _) = RandomMatrix(129, columns, 0.02f, seed: 2);
+        var (c, _) = RandomMatrix(131, columns, 0.03f, seed: 3);
+        using var ma = a;
+        using var mb = b;
+        using var mc = c;
+        using var q = new QuantizedActivations(columns);
+        q.Quantize(RandomVector(columns, seed: 4));
+        var kernel = TernaryKernels.Get(path);
+        float[] ea = new float[515], eb = new float[129], ec = new float[131];
+        float[] ya = new float[515], yb = new float[129], yc = new float[131];
+        var single = new TernaryGemv(kernel, 515);
+        fixed (float* p = ea) single.Multiply(pool, a, q, p);
+        fixed (float* p = eb) single.Multiply(pool, b, q, p);
+        fixed (float* p = ec) single.Multiply(pool, c, q, p);
+        var stacked = new TernaryGemv(kernel, 515 + 129 + 131);
+        fixed (float* pa = ya, pb = yb, pc = yc) stacked.Multiply(pool, q, a, pa, b, pb, c, pc);
+        Assert.Equal(ea, ya);
+        Assert.Equal(eb, yb);
+        Assert.Equal(ec, yc);
+
+        Array.Clear(ya);
+        Array.Clear(yb);
+        fixed (float* pa = ya, pb = yb) stacked.Multiply(pool, q, a, pa, b, pb);
+        Assert.Equal(ea, ya);
+        Assert.Equal(eb, yb);
+    }
+
+    [Fact]
+    public void StackedProducts_BeyondCapacity_AreRejected()
+    {
+        using var pool = new WorkerPool(1);
+        var (a, _) = RandomMatrix(16, 256, 0.01f, seed: 1);
+        using var m = a;
+        using var q = new QuantizedActivations(256);
+        q.Quantize(RandomVector(256, seed: 2));
+        var y = (float*)System.Runtime.InteropServices.NativeMemory.Alloc(32 * sizeof(float));
+        try
+        {
+            var gemv = new TernaryGemv(TernaryKernels.Best, 16);
+            Assert.Throws<ArgumentException>(() => gemv.Multiply(pool, q, a, y, a, y + 16));
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.Free(y);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SupportedPaths))]
     public void FloatProduct_MatchesDenseReference(KernelPath path)
     {
         using var pool = new WorkerPool(2);

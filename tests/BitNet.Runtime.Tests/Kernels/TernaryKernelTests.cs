@@ -69,8 +69,9 @@ public sealed unsafe class TernaryKernelTests
         var kernel = TernaryKernels.Get(path);
         var reference = new ScalarTernaryKernel();
         var random = new Random(99);
+        // Row counts past a tile (16), odd rows and vector counts, and rows longer than one int16 accumulation run (16 chunks).
         foreach (var count in new[] { 1, 2, 3, 4, 5, 7, 9 })
-        foreach (var (rows, chunks) in new[] { (1, 1), (3, 2), (6, 3), (11, 1) })
+        foreach (var (rows, chunks) in new[] { (1, 1), (3, 2), (6, 3), (11, 1), (37, 2), (5, 17), (3, 33) })
         {
             var stride = chunks * 64;
             var xStride = chunks * 256 + 64; // padded on purpose
@@ -84,6 +85,25 @@ public sealed unsafe class TernaryKernelTests
                 kernel.RowDotsBatch(codes.Pointer, stride, chunks, (sbyte*)xs.Pointer, xStride, count, rows, a);
             }
             Assert.Equal(expected, actual);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SupportedPaths))]
+    public void RowDotsBatch_ExtremeValuesDoNotOverflow(KernelPath path)
+    {
+        // Every code 2 against every activation at an extreme: the largest sums any int16 stage can see.
+        var kernel = TernaryKernels.Get(path);
+        foreach (var value in new sbyte[] { 127, -127, -128 })
+        {
+            const int rows = 4, chunks = 33, count = 5;
+            using var codes = new Aligned(rows * chunks * 64);
+            codes.Span.Fill(0b10_10_10_10);
+            using var xs = new Aligned(count * chunks * 256);
+            MemoryMarshal.Cast<byte, sbyte>(xs.Span).Fill(value);
+            var actual = new int[count * rows];
+            fixed (int* a = actual) kernel.RowDotsBatch(codes.Pointer, chunks * 64, chunks, (sbyte*)xs.Pointer, chunks * 256, count, rows, a);
+            Assert.All(actual, d => Assert.Equal(2 * value * chunks * 256, d));
         }
     }
 

@@ -9,7 +9,8 @@ namespace BitNet.Runtime.Kernels.Activations;
 internal sealed unsafe class QuantizedActivationBatch : IDisposable
 {
     private sbyte* _values;
-    private readonly float[] _scratch;
+    // Vectors are quantized in parallel (one per prompt token), so each thread brings its own scratch row.
+    [ThreadStatic] private static float[]? t_scratch;
 
     public QuantizedActivationBatch(int capacity, int maxCount)
     {
@@ -17,7 +18,6 @@ internal sealed unsafe class QuantizedActivationBatch : IDisposable
         MaxCount = maxCount;
         _values = (sbyte*)NativeMemory.AlignedAlloc((nuint)((long)Stride * maxCount), 64);
         new Span<sbyte>(_values, Stride * maxCount).Clear();
-        _scratch = new float[Stride];
         Scales = new float[maxCount];
         Sums = new int[maxCount];
     }
@@ -37,12 +37,13 @@ internal sealed unsafe class QuantizedActivationBatch : IDisposable
 
     public sbyte* Pointer => _values != null ? _values : throw new ObjectDisposedException(nameof(QuantizedActivationBatch));
 
-    /// <summary>Quantizes vector <paramref name="index"/>; the rest of its stride is zeroed.</summary>
+    /// <summary>Quantizes vector <paramref name="index"/>; the rest of its stride is zeroed. Thread-safe for distinct indices.</summary>
     public void Quantize(int index, ReadOnlySpan<float> x)
     {
         var slot = new Span<sbyte>(Pointer + (long)index * Stride, Stride);
         slot[x.Length..].Clear();
-        Scales[index] = Int8Activations.QuantizeToBytes(x, slot, _scratch, out var sum);
+        var scratch = t_scratch is { } s && s.Length >= x.Length ? s : t_scratch = new float[Stride];
+        Scales[index] = Int8Activations.QuantizeToBytes(x, slot, scratch, out var sum);
         Sums[index] = sum;
     }
 

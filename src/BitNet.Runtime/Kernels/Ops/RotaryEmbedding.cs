@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 namespace BitNet.Runtime.Kernels.Ops;
 
 /// <summary>
@@ -55,7 +57,24 @@ public sealed class RotaryEmbedding
         for (var h = 0; h < heads.Length; h += HeadDimension)
         {
             var head = heads.Slice(h, HeadDimension);
-            for (var i = 0; i < half; i++)
+            var i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // Separate multiplies and subtractions (no fused multiply-add): bit-identical to the scalar loop below.
+                ref var first = ref MemoryMarshal.GetReference(head);
+                ref var c = ref MemoryMarshal.GetReference(cos);
+                ref var sn = ref MemoryMarshal.GetReference(sin);
+                for (; i + Vector256<float>.Count <= half; i += Vector256<float>.Count)
+                {
+                    var x0 = Vector256.LoadUnsafe(ref first, (nuint)i);
+                    var x1 = Vector256.LoadUnsafe(ref first, (nuint)(i + half));
+                    var cv = Vector256.LoadUnsafe(ref c, (nuint)i);
+                    var sv = Vector256.LoadUnsafe(ref sn, (nuint)i);
+                    (x0 * cv - x1 * sv).StoreUnsafe(ref first, (nuint)i);
+                    (x0 * sv + x1 * cv).StoreUnsafe(ref first, (nuint)(i + half));
+                }
+            }
+            for (; i < half; i++)
             {
                 var x0 = head[i];
                 var x1 = head[i + half];

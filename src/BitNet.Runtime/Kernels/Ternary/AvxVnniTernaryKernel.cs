@@ -17,24 +17,8 @@ internal sealed unsafe class AvxVnniTernaryKernel : TernaryKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RowDots(byte* codes, int rowStride, int chunks, sbyte* x, int rows, int* dots)
     {
-        var r = 0;
-        for (; r + 2 <= rows; r += 2)
-        {
-            var row0 = codes + (long)r * rowStride;
-            var row1 = row0 + rowStride;
-            Vector256<int> a0 = default, b0 = default, a1 = default, b1 = default;
-            for (var j = 0; j < chunks; j++)
-            {
-                var xs = x + j * 256;
-                Half(ref a0, Vector256.Load(row0 + j * 64), xs);
-                Half(ref b0, Vector256.Load(row0 + j * 64 + 32), xs + 32);
-                Half(ref a1, Vector256.Load(row1 + j * 64), xs);
-                Half(ref b1, Vector256.Load(row1 + j * 64 + 32), xs + 32);
-            }
-            dots[r] = Vector256.Sum(Avx2.Add(a0, b0));
-            dots[r + 1] = Vector256.Sum(Avx2.Add(a1, b1));
-        }
-        for (; r < rows; r++)
+        // One row at a time keeps each thread's weights one sequential stream (see Avx512TernaryKernel.RowDots).
+        for (var r = 0; r < rows; r++)
         {
             var row = codes + (long)r * rowStride;
             Vector256<int> a = default, b = default;

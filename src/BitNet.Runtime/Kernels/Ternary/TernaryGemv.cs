@@ -27,10 +27,15 @@ internal sealed unsafe class TernaryGemv : ParallelJob
     private readonly TernaryKernel _kernel;
     private readonly int* _dots;
     private readonly int _capacity;
-    private PackedTernaryMatrix? _matrix;
+    // Up to three matrices that read the same input (q/k/v, gate/up) run as one parallel step over their stacked rows:
+    // one hand-off and one wait instead of three.
+    private const int MaxMatrices = 3;
+    private readonly PackedTernaryMatrix?[] _matrices = new PackedTernaryMatrix?[MaxMatrices];
+    private readonly float*[] _outputs = new float*[MaxMatrices];
+    private readonly int[] _firstRows = new int[MaxMatrices + 1];
+    private int _count;
     private QuantizedActivations? _quantized;
     private float* _floatInput;
-    private float* _output;
 
     public TernaryGemv(TernaryKernel kernel, int maxRows)
     {
@@ -45,51 +50,95 @@ internal sealed unsafe class TernaryGemv : ParallelJob
     public void Multiply(WorkerPool pool, PackedTernaryMatrix matrix, QuantizedActivations x, float* y)
     {
         Check(matrix, x.Length);
-        _matrix = matrix;
-        _quantized = x;
-        _floatInput = null;
-        _output = y;
-        Dispatch(pool, matrix);
+        Set(matrix, y, null, null, null, null);
+        Run(pool, x, null);
+    }
+
+    /// <summary>y_i = W_i · dequant(x) for two or three matrices that share their input, in one parallel step.</summary>
+    public void Multiply(WorkerPool pool, QuantizedActivations x, PackedTernaryMatrix a, float* ya, PackedTernaryMatrix b, float* yb,
+                         PackedTernaryMatrix? c = null, float* yc = null)
+    {
+        Check(a, x.Length);
+        Check(b, x.Length);
+        if (c is not null) Check(c, x.Length);
+        Set(a, ya, b, yb, c, yc);
+        Run(pool, x, null);
     }
 
     /// <summary>y = W · x with float activations; <paramref name="x"/> holds <see cref="PackedTernaryMatrix.PaddedColumns"/> floats (zero padding).</summary>
     public void Multiply(WorkerPool pool, PackedTernaryMatrix matrix, float* x, float* y)
     {
         Check(matrix, matrix.Columns);
-        _matrix = matrix;
-        _quantized = null;
-        _floatInput = x;
-        _output = y;
-        Dispatch(pool, matrix);
+        Set(matrix, y, null, null, null, null);
+        Run(pool, null, x);
+    }
+
+    private void Set(PackedTernaryMatrix a, float* ya, PackedTernaryMatrix? b, float* yb, PackedTernaryMatrix? c, float* yc)
+    {
+        _count = 0;
+        _firstRows[0] = 0;
+        Add(a, ya);
+        if (b is not null) Add(b, yb);
+        if (c is not null) Add(c, yc);
+        if (_firstRows[_count] > _capacity)
+            throw new ArgumentException($"These products have {_firstRows[_count]} rows in all; this product was sized for {_capacity}.");
+    }
+
+    private void Add(PackedTernaryMatrix matrix, float* y)
+    {
+        _matrices[_count] = matrix;
+        _outputs[_count] = y;
+        _firstRows[_count + 1] = _firstRows[_count] + matrix.Rows;
+        _count++;
+    }
+
+    private void Run(WorkerPool pool, QuantizedActivations? quantized, float* floatInput)
+    {
+        _quantized = quantized;
+        _floatInput = floatInput;
+        var rows = _firstRows[_count];
+        var perRow = (long)_matrices[0]!.PaddedColumns;
+        var parts = (int)Math.Clamp(rows * perRow / MinimumWeightsPerPart, 1, pool.Threads);
+        if (parts == 1) Execute(0, rows);
+        else pool.Run(this, rows, granularity: 16, maxParts: parts);
+    }
+
+    /// <summary>Rows [start, end) of the stacked matrices: each matrix's share of the range.</summary>
+    public override void Execute(int start, int end)
+    {
+        for (var m = 0; m < _count; m++)
+        {
+            int first = _firstRows[m], from = Math.Max(start, first), to = Math.Min(end, _firstRows[m + 1]);
+            if (from < to) ExecuteMatrix(_matrices[m]!, _outputs[m], _dots + first, from - first, to - first);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Execute(int start, int end)
+    private void ExecuteMatrix(PackedTernaryMatrix w, float* output, int* dots, int start, int end)
     {
-        var w = _matrix!;
         var rows = end - start;
         var codes = w.Codes + (long)start * w.RowBytes;
         if (w.BlockScales is not null)
         {
-            ExecuteBlockScaled(w, start, end);
+            ExecuteBlockScaled(w, output, start, end);
             return;
         }
         if (_quantized is { } q)
         {
             if (q.IsPerBlock)
             {
-                ExecuteActivationBlocks(w, q, start, end);
+                ExecuteActivationBlocks(w, q, output, dots, start, end);
                 return;
             }
-            _kernel.RowDots(codes, w.RowBytes, w.ChunksPerRow, q.Pointer, rows, _dots + start);
+            _kernel.RowDots(codes, w.RowBytes, w.ChunksPerRow, q.Pointer, rows, dots + start);
             var scale = w.Scale / q.Scale;
             var sum = q.Sum;
-            for (var r = start; r < end; r++) _output[r] = (_dots[r] - sum) * scale;
+            for (var r = start; r < end; r++) output[r] = (dots[r] - sum) * scale;
         }
         else
         {
-            _kernel.RowDotsFloat(codes, w.RowBytes, w.ChunksPerRow, _floatInput, rows, _output + start);
-            for (var r = start; r < end; r++) _output[r] *= w.Scale;
+            _kernel.RowDotsFloat(codes, w.RowBytes, w.ChunksPerRow, _floatInput, rows, output + start);
+            for (var r = start; r < end; r++) output[r] *= w.Scale;
         }
     }
 
@@ -98,7 +147,7 @@ internal sealed unsafe class TernaryGemv : ParallelJob
     /// exact integers, each scaled as ggml's TQ kernels do (block dot times d_activation · d_weight, summed in float).
     /// The block dots come from the ordinary kernels, one chunk at a time over a tile of rows.
     /// </summary>
-    private void ExecuteActivationBlocks(PackedTernaryMatrix w, QuantizedActivations q, int start, int end)
+    private void ExecuteActivationBlocks(PackedTernaryMatrix w, QuantizedActivations q, float* output, int* dotsBase, int start, int end)
     {
         var steps = q.BlockSteps;
         var sums = q.BlockSums;
@@ -106,8 +155,8 @@ internal sealed unsafe class TernaryGemv : ParallelJob
         {
             var rows = Math.Min(TileRows, end - tile);
             var codes = w.Codes + (long)tile * w.RowBytes;
-            var dots = _dots + tile;
-            var y = _output + tile;
+            var dots = dotsBase + tile;
+            var y = output + tile;
             new Span<float>(y, rows).Clear();
             for (var b = 0; b < w.ChunksPerRow; b++)
             {
@@ -119,7 +168,7 @@ internal sealed unsafe class TernaryGemv : ParallelJob
         }
     }
 
-    private void ExecuteBlockScaled(PackedTernaryMatrix w, int start, int end)
+    private void ExecuteBlockScaled(PackedTernaryMatrix w, float* output, int start, int end)
     {
         var chunks = w.ChunksPerRow;
         var scales = w.BlockScales!;
@@ -152,16 +201,8 @@ internal sealed unsafe class TernaryGemv : ParallelJob
                     y += dot * weightScale;
                 }
             }
-            _output[r] = y;
+            output[r] = y;
         }
-    }
-
-    private void Dispatch(WorkerPool pool, PackedTernaryMatrix matrix)
-    {
-        var perRow = (long)matrix.PaddedColumns;
-        var parts = (int)Math.Clamp(matrix.Rows * perRow / MinimumWeightsPerPart, 1, pool.Threads);
-        if (parts == 1) Execute(0, matrix.Rows);
-        else pool.Run(this, matrix.Rows, granularity: 16, maxParts: parts);
     }
 
     private void Check(PackedTernaryMatrix matrix, int inputLength)

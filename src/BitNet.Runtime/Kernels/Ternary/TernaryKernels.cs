@@ -5,14 +5,14 @@ internal static class TernaryKernels
 {
     /// <summary>Every path, fastest first (measured, docs/benchmarks.md).</summary>
     /// <remarks>
-    /// AVX2 ranks above AVX-512 and AVX-VNNI: on the Zen 5 machines we measure, the AVX2 GEMV streams 2560→6912 in
-    /// 144 µs where the current AVX-512 and AVX-VNNI kernels take 289 and 323 µs (their dependency chains are longer),
-    /// and 2B4T decode runs at 25 tok/s instead of 10. They stay selectable and tested until they are faster.
+    /// Measured on Zen 5 (docs/benchmarks.md): the AVX-512 GEMV streams 2560→6912 at ~50 GB/s on two threads against
+    /// ~43 for AVX2, and its 2-row × 4-vector prefill tile is 2.5× the previous batch kernel. AVX-VNNI's 256-bit
+    /// vpdpbusd measured no faster than AVX2's vpmaddubsw here, so AVX2 ranks above it.
     /// </remarks>
     public static IReadOnlyList<TernaryKernel> All { get; } =
     [
-        new Avx2TernaryKernel(),
         new Avx512TernaryKernel(),
+        new Avx2TernaryKernel(),
         new AvxVnniTernaryKernel(),
         new AdvSimdDotTernaryKernel(),
         new Vector128TernaryKernel(),
