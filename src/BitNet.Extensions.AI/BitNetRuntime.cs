@@ -121,7 +121,7 @@ public sealed class BitNetRuntime : IDisposable
     /// <exception cref="ContextLengthExceededException">The prompt does not fit in the context.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The runtime is, or was while the request ran, disposed.</exception>
-    internal Task<GenerationResult> GenerateAsync(string prompt, GenerationOptions options, ChannelWriter<string>? output,
+    internal Task<GenerationResult> GenerateAsync(ChatPrompt prompt, GenerationOptions options, ChannelWriter<string>? output,
         CancellationToken cancellationToken)
     {
         Throw.IfDisposed(Volatile.Read(ref _disposed) != 0, this);
@@ -138,7 +138,7 @@ public sealed class BitNetRuntime : IDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
 
-    private async Task<GenerationResult> GenerateCoreAsync(string prompt, GenerationOptions options, ChannelWriter<string>? output,
+    private async Task<GenerationResult> GenerateCoreAsync(ChatPrompt prompt, GenerationOptions options, ChannelWriter<string>? output,
         CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
@@ -175,10 +175,10 @@ public sealed class BitNetRuntime : IDisposable
     }
 
     /// <summary>The prompt's token ids; checks that they fit in the context (nothing is ever truncated).</summary>
-    private int[] Tokenize(string prompt)
+    private int[] Tokenize(ChatPrompt prompt)
     {
         var tokenizer = Model.Tokenizer;
-        var ids = tokenizer.Encode(prompt);
+        var ids = prompt.ToIds(tokenizer);
         if (ids.Length == 0) ids = [tokenizer.BosId];
         // The prompt may fill the context exactly: the last generated token is never evaluated.
         if (ids.Length > Model.ContextLength)
