@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using BitNet.Runtime;
+using BitNet.Runtime.Chat;
 using BitNet.Runtime.Generation;
 using BitNet.Runtime.Tokenization;
 using Microsoft.Extensions.AI;
@@ -15,7 +16,10 @@ namespace BitNet.Extensions.AI;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Prompt.</b> The shipped model writes children's stories; it is not an assistant. The conversation is rendered as
+/// <b>Prompt.</b> A model with a chat format (<see cref="ChatTemplate"/>: BitNet b1.58 2B4T's <c>Role: content&lt;|eot_id|&gt;</c>
+/// turns, or Llama 3's headers, chosen from the model's metadata) gets the messages rendered in that format, one turn per
+/// message with <see cref="ChatOptions.Instructions"/> as a first system turn, ending with the assistant's turn; its
+/// end-of-turn tokens end the answer. The shipped model writes children's stories; it is not an assistant. The conversation is rendered as
 /// one story to continue: system messages and <see cref="ChatOptions.Instructions"/> are left out, the user and assistant
 /// messages are joined in order (the first user message is the beginning of the story, a later one continues it), and
 /// the response is the model's continuation. Non-text content raises <see cref="NotSupportedException"/>.
@@ -50,7 +54,7 @@ namespace BitNet.Extensions.AI;
 /// answer: a JSON <see cref="ChatOptions.ResponseFormat"/>, a <see cref="ChatOptions.ToolMode"/> that requires a call,
 /// and non-zero <see cref="ChatOptions.FrequencyPenalty"/> or <see cref="ChatOptions.PresencePenalty"/>.
 /// <b>Options ignored:</b> <see cref="ChatOptions.ModelId"/> (there is one model per client; responses report the
-/// actual one), <see cref="ChatOptions.Instructions"/>, <see cref="ChatOptions.Tools"/> (the model never calls them),
+/// actual one), <see cref="ChatOptions.Instructions"/> (for story models; chat formats render them), <see cref="ChatOptions.Tools"/> (the model never calls them),
 /// <see cref="ChatOptions.ConversationId"/> (every request carries its whole history; the KV cache is matched by token
 /// prefix, so responses leave it null and callers keep resending the history),
 /// <see cref="ChatOptions.RawRepresentationFactory"/>, reasoning, background-response and continuation settings, and
@@ -98,6 +102,7 @@ public sealed class BitNetChatClient : IChatClient
     private readonly BitNetChatClientOptions _options;
     private readonly string _modelId;
     private readonly ChatClientMetadata _metadata;
+    private readonly ChatTemplate? _chatTemplate;
     private int _disposed;
 
     /// <summary>Creates a client that runs on <paramref name="runtime"/>, which it does not dispose.</summary>
@@ -143,7 +148,14 @@ public sealed class BitNetChatClient : IChatClient
         _options = options;
         _modelId = options.ModelId ?? runtime.Model.ModelId;
         _metadata = new ChatClientMetadata(ProviderName, providerUri: null, defaultModelId: _modelId);
+        _chatTemplate = ChatTemplate.FromGguf(runtime.Model.File, runtime.Model.Tokenizer);
     }
+
+    /// <summary>
+    /// The chat format prompts are rendered in (chosen from the model's metadata by <see cref="ChatTemplate.FromGguf"/>),
+    /// or null for a story model such as the shipped one, whose prompt is the story so far.
+    /// </summary>
+    public ChatTemplate? ChatTemplate => _chatTemplate;
 
     /// <summary>The runtime this client generates on.</summary>
     public BitNetRuntime Runtime => _runtime;
@@ -205,25 +217,35 @@ public sealed class BitNetChatClient : IChatClient
         if (_ownsRuntime) _runtime.Dispose();
     }
 
-    private (string Prompt, GenerationOptions Options) PrepareRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    private (ChatPrompt Prompt, GenerationOptions Options) PrepareRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         Throw.IfNull(messages);
         ThrowIfDisposed();
-        // Both only read their inputs; the messages are enumerated exactly once.
-        var prompt = StoryPromptFormatter.Format(messages, out var firstMessageLength);
+        // Both only read their inputs; the messages are enumerated exactly once. A model with a chat format gets its
+        // conversation rendered in that format; a story model gets the story so far.
+        ChatPrompt prompt;
+        if (_chatTemplate is not null)
+        {
+            prompt = ChatPrompt.FromConversation(ChatTurnConverter.Convert(messages, options?.Instructions), _chatTemplate);
+        }
+        else
+        {
+            var story = StoryPromptFormatter.Format(messages, out var firstMessageLength);
+            prompt = ChatPrompt.FromStory(story, firstMessageLength);
+        }
         var generationOptions = ChatOptionsTranslator.ToGenerationOptions(options, _options);
         if (generationOptions is { ContextOverflow: ContextOverflowPolicy.SlidingWindow, SinkTokens: null })
         {
-            // The sink is the beginning of the story: the first message and the beginning-of-sequence token.
+            // The sink is the beginning of the conversation: the first message (or turn) and the beginning-of-sequence token.
             var model = _runtime.Model;
-            var firstMessageTokens = model.Tokenizer.CountTokens(prompt[..firstMessageLength]);
+            var firstMessageTokens = prompt.CountFirstMessageTokens(model.Tokenizer);
             generationOptions = generationOptions with { SinkTokens = Math.Min(Math.Max(firstMessageTokens, 1), model.ContextLength / 2) };
         }
 
         return (prompt, generationOptions);
     }
 
-    private async Task<ChatResponse> GetResponseCoreAsync(string prompt, GenerationOptions options, CancellationToken cancellationToken)
+    private async Task<ChatResponse> GetResponseCoreAsync(ChatPrompt prompt, GenerationOptions options, CancellationToken cancellationToken)
     {
         var id = NewResponseId();
         var createdAt = DateTimeOffset.UtcNow;
@@ -244,7 +266,7 @@ public sealed class BitNetChatClient : IChatClient
         };
     }
 
-    private async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseCoreAsync(string prompt, GenerationOptions options,
+    private async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseCoreAsync(ChatPrompt prompt, GenerationOptions options,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var id = NewResponseId();

@@ -161,7 +161,7 @@ public sealed class BitNetRuntime : IDisposable
     /// <exception cref="ContextLengthExceededException">The prompt does not fit in the context.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The runtime is, or was while the request ran, disposed.</exception>
-    internal Task<GenerationResult> GenerateAsync(string prompt, GenerationOptions options, ChannelWriter<string>? output,
+    internal Task<GenerationResult> GenerateAsync(ChatPrompt prompt, GenerationOptions options, ChannelWriter<string>? output,
         CancellationToken cancellationToken)
     {
         Throw.IfDisposed(Volatile.Read(ref _disposed) != 0, this);
@@ -178,7 +178,7 @@ public sealed class BitNetRuntime : IDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
 
-    private async Task<GenerationResult> GenerateCoreAsync(string prompt, GenerationOptions options, ChannelWriter<string>? output,
+    private async Task<GenerationResult> GenerateCoreAsync(ChatPrompt prompt, GenerationOptions options, ChannelWriter<string>? output,
         CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
@@ -219,10 +219,10 @@ public sealed class BitNetRuntime : IDisposable
     /// The prompt's token ids. Under <see cref="ContextOverflowPolicy.Error"/> checks, before waiting for a session, that
     /// the prompt and an explicit output limit fit in the context (nothing is ever truncated under that policy).
     /// </summary>
-    private int[] Tokenize(string prompt, GenerationOptions options)
+    private int[] Tokenize(ChatPrompt prompt, GenerationOptions options)
     {
         var tokenizer = Model.Tokenizer;
-        var ids = tokenizer.Encode(prompt);
+        var ids = prompt.ToIds(tokenizer);
         if (ids.Length == 0) ids = [tokenizer.BosId];
         if (options.ContextOverflow != ContextOverflowPolicy.Error) return ids;
 

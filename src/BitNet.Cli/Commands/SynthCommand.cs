@@ -50,6 +50,11 @@ internal sealed class SynthCommand
         HelpName = "N",
         DefaultValueFactory = _ => 0,
     };
+    private readonly Option<string?> _vocab = new("--vocab")
+    {
+        Description = "The tokenizer vocabulary: bpe (byte-level BPE with Llama-3 special tokens, tokenizer.ggml.model = gpt2) or spm (SentencePiece). Default: the shape's (bpe for 2b4t, spm for tiny).",
+        HelpName = "bpe|spm",
+    };
     private readonly Option<int?> _context = new("--context", "-c")
     {
         Description = "The context length written to the file. Default: the shape's (4096 for 2b4t, 256 for tiny).",
@@ -78,6 +83,12 @@ internal sealed class SynthCommand
             if (SyntheticModel.ParseHeadFormat(value) is null)
                 r.AddError($"--head must be one of {string.Join(", ", SyntheticModelOptions.SupportedHeadFormats.Select(SyntheticModel.FormatName))}, got '{value}'.");
         });
+        _vocab.Validators.Add(r =>
+        {
+            CommonOptions.TryGetValue<string?>(r, out var value);
+            if (ParseVocabulary(value) is null && value is not null)
+                r.AddError($"--vocab must be bpe or spm, got '{value}'.");
+        });
         _arch.Validators.Add(r =>
         {
             CommonOptions.TryGetValue<string>(r, out var value);
@@ -95,6 +106,7 @@ internal sealed class SynthCommand
         command.Options.Add(_output);
         command.Options.Add(_arch);
         command.Options.Add(_seed);
+        command.Options.Add(_vocab);
         command.Options.Add(_context);
         command.SetAction((result, cancellationToken) => Task.FromResult(Run(result, cancellationToken)));
         return command;
@@ -110,6 +122,7 @@ internal sealed class SynthCommand
             Architecture = result.GetValue(_arch)!,
             Seed = result.GetValue(_seed),
             ContextLength = result.GetValue(_context),
+            Vocabulary = ParseVocabulary(result.GetValue(_vocab)),
         };
         var path = Path.GetFullPath(result.GetValue(_output)!);
         var model = new SyntheticModel(options);
@@ -143,10 +156,17 @@ internal sealed class SynthCommand
         var elapsed = clock.Elapsed;
 
         _console.Out.WriteLine(string.Create(c,
-            $"wrote {path}: {last.BytesWritten:N0} bytes, {last.TensorCount} tensors ({name}, arch {options.Architecture}, seed {options.Seed}, context {model.ContextLength}) " +
+            $"wrote {path}: {last.BytesWritten:N0} bytes, {last.TensorCount} tensors ({name}, arch {options.Architecture}, vocab {(options.VocabularyKind == SyntheticVocabularyKind.ByteLevel ? "bpe" : "spm")}, seed {options.Seed}, context {model.ContextLength}) " +
             $"in {CommonOptions.Duration(elapsed)} ({last.BytesWritten / 1e6 / Math.Max(elapsed.TotalSeconds, 1e-9):F0} MB/s)"));
         return 0;
     }
+
+    private static SyntheticVocabularyKind? ParseVocabulary(string? name) => name?.ToLowerInvariant() switch
+    {
+        "bpe" => SyntheticVocabularyKind.ByteLevel,
+        "spm" => SyntheticVocabularyKind.SentencePiece,
+        _ => null,
+    };
 
     /// <summary>Reports on the writing thread (<see cref="Progress{T}"/> would post to the thread pool, out of order).</summary>
     private sealed class SyncProgress(Action<SynthesisProgress> report) : IProgress<SynthesisProgress>

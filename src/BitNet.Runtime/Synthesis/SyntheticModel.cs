@@ -36,6 +36,12 @@ public sealed record SyntheticModelOptions
     /// <summary>The embedding / head formats <see cref="HeadFormat"/> accepts.</summary>
     public static IReadOnlyList<GgufTensorType> SupportedHeadFormats { get; } = [GgufTensorType.F16, GgufTensorType.Q8_0, GgufTensorType.Q6_K];
 
+    /// <summary>The kind of vocabulary; null means the shape's (<see cref="SyntheticModelShape.Vocabulary"/>).</summary>
+    public SyntheticVocabularyKind? Vocabulary { get; init; }
+
+    /// <summary>The kind of vocabulary written: <see cref="Vocabulary"/> or the shape's.</summary>
+    public SyntheticVocabularyKind VocabularyKind => Vocabulary ?? Shape.Vocabulary;
+
     /// <summary>The projection formats <see cref="Format"/> accepts.</summary>
     public static IReadOnlyList<GgufTensorType> SupportedFormats { get; } =
         [GgufTensorType.F16, GgufTensorType.TQ1_0, GgufTensorType.TQ2_0, GgufTensorType.I2_S];
@@ -54,9 +60,12 @@ public sealed record SyntheticModelOptions
         if (ContextLength is < 1 or > 1 << 24)
             throw new ArgumentOutOfRangeException(nameof(ContextLength), ContextLength, "The context length must be from 1 to 16777216.");
         var s = Shape;
-        if (s.VocabularySize < SyntheticVocabulary.MinimumSize || s.EmbeddingLength < 1 || s.BlockCount < 1 || s.HeadCount < 1 ||
+        var minimumVocabulary = VocabularyKind == SyntheticVocabularyKind.ByteLevel ? SyntheticByteLevelVocabulary.MinimumSize : SyntheticVocabulary.MinimumSize;
+        if (Vocabulary is { } kind && !Enum.IsDefined(kind))
+            throw new ArgumentOutOfRangeException(nameof(Vocabulary), kind, "Unknown vocabulary kind.");
+        if (s.VocabularySize < minimumVocabulary || s.EmbeddingLength < 1 || s.BlockCount < 1 || s.HeadCount < 1 ||
             s.KvHeadCount < 1 || s.FeedForwardLength < 1 || s.ContextLength < 1)
-            throw new ArgumentException($"Shape '{s.Name}': every size must be positive and the vocabulary at least {SyntheticVocabulary.MinimumSize}.", nameof(Shape));
+            throw new ArgumentException($"Shape '{s.Name}': every size must be positive and the vocabulary at least {minimumVocabulary}.", nameof(Shape));
         if (s.EmbeddingLength % s.HeadCount != 0 || s.HeadCount % s.KvHeadCount != 0 || s.HeadDimension % 2 != 0)
             throw new ArgumentException($"Shape '{s.Name}': {s.EmbeddingLength} hidden over {s.HeadCount} heads and {s.KvHeadCount} KV heads does not give whole, even heads.", nameof(Shape));
         var block = Format switch
@@ -96,8 +105,9 @@ public readonly record struct SynthesisProgress(int TensorsWritten, int TensorCo
 /// scales do not depend on the format: the four formats of one seed hold the same model and run to the same logits.</para>
 /// <para><b>Metadata</b>: <c>&lt;arch&gt;.*</c> hyper-parameters as in 2B4T (RoPE base 500000, RMS eps 1e-5,
 /// <c>hidden_activation</c> relu2, <c>rope.dimension_count</c>), <c>general.file_type</c> per format (F16 1, TQ1_0 36,
-/// TQ2_0 37, I2_S 40), and a synthetic SentencePiece vocabulary of exactly <c>VocabularySize</c> pieces
-/// (<see cref="SyntheticVocabulary"/>).</para>
+/// TQ2_0 37, I2_S 40), and a synthetic vocabulary of exactly <c>VocabularySize</c> tokens: byte-level BPE with Llama-3
+/// special tokens for 2B4T (<see cref="SyntheticByteLevelVocabulary"/>), SentencePiece for the tiny shape
+/// (<see cref="SyntheticVocabulary"/>), or as <see cref="SyntheticModelOptions.Vocabulary"/> says.</para>
 /// </remarks>
 public sealed class SyntheticModel
 {
@@ -208,7 +218,6 @@ public sealed class SyntheticModel
         var o = Options;
         var s = o.Shape;
         var arch = o.Architecture;
-        var vocabulary = SyntheticVocabulary.Create(s.VocabularySize);
         writer.AddString("general.architecture", arch)
               .AddString("general.name", $"BitNet b1.58 {s.Name} synthetic ({FormatName(o.Format)}{(o.HeadFormat == GgufTensorType.F16 ? "" : $", {FormatName(o.HeadFormat)} head")}, seed {o.Seed})")
               .AddUInt32($"{arch}.vocab_size", (uint)s.VocabularySize)
@@ -223,8 +232,21 @@ public sealed class SyntheticModel
               .AddFloat32($"{arch}.rope.freq_base", 500_000f)
               .AddString($"{arch}.hidden_activation", "relu2")
               .AddUInt32("general.file_type", FileType(o.Format))
-              .AddUInt32("general.quantization_version", 2)
-              .AddString("tokenizer.ggml.model", "llama")
+              .AddUInt32("general.quantization_version", 2);
+        if (o.VocabularyKind == SyntheticVocabularyKind.ByteLevel) DeclareByteLevelVocabulary(writer, s.VocabularySize);
+        else DeclareSentencePieceVocabulary(writer, s.VocabularySize);
+        foreach (var t in _tensors)
+        {
+            var type = t.Kind switch { Kind.Embedding => o.HeadFormat, Kind.Norm => GgufTensorType.F32, _ => o.Format };
+            if (t.Kind == Kind.Norm) writer.AddTensor(t.Name, type, t.Columns);
+            else writer.AddTensor(t.Name, type, t.Columns, t.Rows);
+        }
+    }
+
+    private static void DeclareSentencePieceVocabulary(GgufWriter writer, int size)
+    {
+        var vocabulary = SyntheticVocabulary.Create(size);
+        writer.AddString("tokenizer.ggml.model", "llama")
               .AddArray("tokenizer.ggml.tokens", vocabulary.Pieces)
               .AddArray("tokenizer.ggml.scores", vocabulary.Scores)
               .AddArray("tokenizer.ggml.token_type", vocabulary.Types)
@@ -233,12 +255,22 @@ public sealed class SyntheticModel
               .AddUInt32("tokenizer.ggml.unknown_token_id", SyntheticVocabulary.UnknownId)
               .AddBool("tokenizer.ggml.add_bos_token", true)
               .AddBool("tokenizer.ggml.add_eos_token", false);
-        foreach (var t in _tensors)
-        {
-            var type = t.Kind switch { Kind.Embedding => o.HeadFormat, Kind.Norm => GgufTensorType.F32, _ => o.Format };
-            if (t.Kind == Kind.Norm) writer.AddTensor(t.Name, type, t.Columns);
-            else writer.AddTensor(t.Name, type, t.Columns, t.Rows);
-        }
+    }
+
+    private static void DeclareByteLevelVocabulary(GgufWriter writer, int size)
+    {
+        // The keys of the 2B4T GGUF, plus the pre-tokenizer and EOT id that it lacks (loaders then need no fallbacks).
+        var vocabulary = SyntheticByteLevelVocabulary.Create(size);
+        writer.AddString("tokenizer.ggml.model", "gpt2")
+              .AddString("tokenizer.ggml.pre", "llama-bpe")
+              .AddArray("tokenizer.ggml.tokens", vocabulary.Tokens)
+              .AddArray("tokenizer.ggml.token_type", vocabulary.Types)
+              .AddArray("tokenizer.ggml.merges", vocabulary.Merges)
+              .AddUInt32("tokenizer.ggml.bos_token_id", (uint)vocabulary.BosId)
+              .AddUInt32("tokenizer.ggml.eos_token_id", (uint)vocabulary.EosId)
+              .AddUInt32("tokenizer.ggml.eot_token_id", (uint)vocabulary.EotId)
+              .AddUInt32("tokenizer.ggml.padding_token_id", (uint)vocabulary.EosId)
+              .AddBool("tokenizer.ggml.add_bos_token", true);
     }
 
     /// <summary>The lower-case name of a projection or head format (<c>f16</c>, <c>i2_s</c>, <c>tq1_0</c>, <c>tq2_0</c>, <c>q8_0</c>, <c>q6_k</c>).</summary>

@@ -3,7 +3,7 @@ namespace BitNet.Runtime.Synthesis;
 /// <summary>The hyper-parameters of a synthetic BitNet b1.58 model: the shapes of its tensors and its context length.</summary>
 public sealed record SyntheticModelShape
 {
-    /// <summary>The shapes of microsoft/bitnet-b1.58-2B-4T: vocabulary 128,256, hidden 2560, 30 layers, 20/5 heads, FFN 6912, context 4096.</summary>
+    /// <summary>The shapes of microsoft/bitnet-b1.58-2B-4T: vocabulary 128,256 (byte-level BPE), hidden 2560, 30 layers, 20/5 heads, FFN 6912, context 4096.</summary>
     public static SyntheticModelShape BitNet2B4T { get; } = new()
     {
         Name = "2b4t",
@@ -14,6 +14,7 @@ public sealed record SyntheticModelShape
         KvHeadCount = 5,
         FeedForwardLength = 6912,
         ContextLength = 4096,
+        Vocabulary = SyntheticVocabularyKind.ByteLevel,
     };
 
     /// <summary>The shapes of the shipped TinyStories BitNet model: vocabulary 4096, hidden 256, 5 layers, 8/4 heads, FFN 512, context 256.</summary>
@@ -55,6 +56,9 @@ public sealed record SyntheticModelShape
 
     /// <summary>The trained context length written to the file (the default; options may override it).</summary>
     public required int ContextLength { get; init; }
+
+    /// <summary>The kind of vocabulary the shape's models carry by default (2B4T: byte-level, as the real model; tiny: SentencePiece).</summary>
+    public SyntheticVocabularyKind Vocabulary { get; init; } = SyntheticVocabularyKind.SentencePiece;
 
     /// <summary>Size of one attention head.</summary>
     public int HeadDimension => EmbeddingLength / HeadCount;

@@ -5,6 +5,7 @@ namespace BitNet.Runtime.Tokenization;
 /// <summary>
 /// Reads the <c>tokenizer.ggml.*</c> metadata that llama.cpp's converters write (<c>_set_vocab_sentencepiece</c>) into a
 /// <see cref="SentencePieceModel"/>, applying llama.cpp's defaults for the llama (SPM) tokenizer where keys are absent.
+/// (Byte-level <c>gpt2</c> vocabularies are read by <see cref="ByteLevelVocabulary"/>.)
 /// </summary>
 internal static class GgufTokenizerMetadata
 {
@@ -25,19 +26,23 @@ internal static class GgufTokenizerMetadata
     /// <summary>The value of <c>tokenizer.ggml.model</c> for SentencePiece vocabularies.</summary>
     public const string SentencePieceModelName = "llama";
 
+    /// <summary>The value of <c>tokenizer.ggml.model</c>.</summary>
+    /// <exception cref="GgufFormatException">The key is missing.</exception>
+    public static string ReadModelName(GgufFile file) =>
+        file.Metadata.TryGetValue(ModelKey, out var value)
+            ? value.AsString()
+            : throw new GgufFormatException(ModelKey, -1, "the file has no tokenizer (this key is required to build one).", file.SourceName);
+
     public static SentencePieceModel ReadSentencePieceModel(GgufFile file, out bool addBos, out List<int> extraEndOfGenerationIds)
     {
         var metadata = file.Metadata;
         var source = file.SourceName;
-        var modelName = metadata.TryGetValue(ModelKey, out var modelValue)
-            ? modelValue.AsString()
-            : throw new GgufFormatException(ModelKey, -1, "the file has no tokenizer (this key is required to build one).", source);
-
+        var modelName = ReadModelName(file);
         if (!string.Equals(modelName, SentencePieceModelName, StringComparison.Ordinal))
             throw new NotSupportedException(
                 $"The GGUF tokenizer model '{modelName}' ({ModelKey}) is not supported. Supported: '{SentencePieceModelName}' " +
-                "(SentencePiece BPE with byte fallback, as in Llama 2 and the TinyStories BitNet model). " +
-                "Byte-level BPE ('gpt2', as in Llama 3 and BitNet b1.58 2B4T) is not implemented yet.");
+                "(SentencePiece BPE with byte fallback, as in Llama 2 and the TinyStories BitNet model) and " +
+                $"'{ByteLevelVocabulary.GgufModelName}' (byte-level BPE, as in Llama 3 and BitNet b1.58 2B4T).");
 
         var tokensValue = metadata[TokensKey];
         var tokens = tokensValue.AsArray<string>();

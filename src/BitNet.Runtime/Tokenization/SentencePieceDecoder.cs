@@ -3,8 +3,7 @@ using System.Text;
 namespace BitNet.Runtime.Tokenization;
 
 /// <summary>
-/// Turns ids back into text exactly as SentencePiece's <c>SentencePieceProcessor::Decode</c> does, one id at a time, so
-/// that whole-sequence decoding and streaming share one implementation and cannot drift apart.
+/// Turns ids back into text exactly as SentencePiece's <c>SentencePieceProcessor::Decode</c> does, one id at a time.
 /// </summary>
 /// <remarks>
 /// <para>SentencePiece's rules, which this reproduces:</para>
@@ -23,7 +22,7 @@ namespace BitNet.Runtime.Tokenization;
 /// instead of printing its surface, and it strips the leading space of the first text piece even when byte pieces
 /// already produced text before it. It also has no incremental form, which streaming needs.</para>
 /// </remarks>
-internal sealed class SentencePieceDecoder
+internal sealed class SentencePieceDecoder : TokenDecoder
 {
     private const char SpaceSymbol = '\u2581';
 
@@ -72,7 +71,7 @@ internal sealed class SentencePieceDecoder
         _keepBosWhitespaceSeen = !model.RemoveExtraWhitespaces;
     }
 
-    public int Count => _types.Length;
+    public override int Count => _types.Length;
 
     /// <summary>The byte value of a <c>&lt;0xXX&gt;</c> piece (uppercase hex, as SentencePiece writes it), or -1.</summary>
     public static int ParseBytePiece(string piece)
@@ -90,12 +89,8 @@ internal sealed class SentencePieceDecoder
         };
     }
 
-    /// <summary>
-    /// Decodes one id. Text that became final is written in two parts, in this order: bytes completed by this id (or
-    /// flushed because a byte run ended) are appended to <paramref name="bytesText"/>, and the piece's own text is
-    /// returned (a cached string, so a plain piece costs no allocation).
-    /// </summary>
-    public string Step(ref DecodeState state, int id, StringBuilder bytesText)
+    /// <inheritdoc />
+    public override string Step(ref TokenDecodeState state, int id, StringBuilder bytesText)
     {
         if ((uint)id >= (uint)_types.Length)
             throw new ArgumentOutOfRangeException(nameof(id), id, $"Token id {id} is outside the vocabulary (0..{_types.Length - 1}).");
@@ -139,89 +134,5 @@ internal sealed class SentencePieceDecoder
 
         if (text.Length > 0) state.AnyText = true;
         return text;
-    }
-
-    /// <summary>Ends the current byte run: held-back bytes of an unfinished sequence become U+FFFD, one per byte.</summary>
-    public static void Flush(ref DecodeState state, StringBuilder text)
-    {
-        if (state.PendingCount > 0) DrainBytes(ref state, text, endOfRun: true);
-    }
-
-    private static void DrainBytes(ref DecodeState state, StringBuilder text, bool endOfRun)
-    {
-        Span<byte> bytes = stackalloc byte[DecodeState.MaxPending + 1];
-        var count = state.CopyPending(bytes);
-        var start = 0;
-        while (start < count)
-        {
-            var result = Utf8Scanner.Scan(bytes[start..count], out var codePoint, out var consumed);
-            if (result == Utf8Scanner.Result.Incomplete && !endOfRun) break;
-            if (result == Utf8Scanner.Result.Complete)
-            {
-                AppendCodePoint(text, codePoint);
-                start += consumed;
-            }
-            else
-            {
-                text.Append('\uFFFD');
-                start++;
-            }
-            state.AnyText = true;
-        }
-        state.SetPending(bytes[start..count]);
-    }
-
-    private static void AppendCodePoint(StringBuilder text, int codePoint)
-    {
-        if (codePoint < 0x10000)
-        {
-            text.Append((char)codePoint);
-        }
-        else
-        {
-            var v = codePoint - 0x10000;
-            text.Append((char)(0xD800 + (v >> 10)));
-            text.Append((char)(0xDC00 + (v & 0x3FF)));
-        }
-    }
-
-    /// <summary>The decoder's position in a sequence. A default value is the start of a sequence.</summary>
-    internal struct DecodeState
-    {
-        /// <summary>The longest proper prefix of a UTF-8 sequence, the most that is ever held back.</summary>
-        public const int MaxPending = 3;
-
-        private uint _pending;   // up to three held-back bytes, first byte lowest
-
-        public int PendingCount { get; private set; }
-
-        /// <summary>SentencePiece's <c>!is_bos_ws</c>: a leading U+2581 is no longer stripped.</summary>
-        public bool PastBeginning { get; set; }
-
-        /// <summary>SentencePiece's <c>bos_ws_seen</c>: the previous text piece had its leading U+2581 stripped.</summary>
-        public bool BosWhitespaceSeen { get; set; }
-
-        /// <summary>Some text has been produced (SentencePiece's <c>!text->empty()</c>).</summary>
-        public bool AnyText { get; set; }
-
-        public void Push(byte value)
-        {
-            // The caller drains after every push, so at most MaxPending bytes are held before this one.
-            _pending |= (uint)value << (8 * PendingCount);
-            PendingCount++;
-        }
-
-        public readonly int CopyPending(Span<byte> destination)
-        {
-            for (var i = 0; i < PendingCount; i++) destination[i] = (byte)(_pending >> (8 * i));
-            return PendingCount;
-        }
-
-        public void SetPending(ReadOnlySpan<byte> bytes)
-        {
-            _pending = 0;
-            PendingCount = 0;
-            foreach (var b in bytes) Push(b);
-        }
     }
 }

@@ -3,25 +3,25 @@ using System.Text;
 namespace BitNet.Runtime.Tokenization;
 
 /// <summary>
-/// Decodes the ids of one sequence as they arrive, holding back the bytes of a UTF-8 character that byte-fallback
-/// pieces have not finished yet. Create one with <see cref="BitNetTokenizer.CreateStreamingDetokenizer()"/>.
+/// Decodes the ids of one sequence as they arrive, holding back the bytes of a UTF-8 character that byte tokens
+/// (SentencePiece byte-fallback pieces, or byte-level BPE tokens that split a character) have not finished yet. Create one with <see cref="BitNetTokenizer.CreateStreamingDetokenizer()"/>.
 /// </summary>
 /// <remarks>
 /// <para>The concatenation of every <see cref="Append"/> result followed by <see cref="Flush"/> equals
-/// <see cref="BitNetTokenizer.Decode"/> of all the ids: both run the same SentencePiece decoding rules.</para>
-/// <para>Not thread-safe: use one instance per sequence, and <see cref="Reset"/> it to reuse it. A plain piece costs no
-/// allocation (its cached text is returned); only text assembled from bytes allocates.</para>
+/// <see cref="BitNetTokenizer.Decode"/> of all the ids: both run the same decoder.</para>
+/// <para>Not thread-safe: use one instance per sequence, and <see cref="Reset"/> it to reuse it. A token whose text is
+/// whole characters costs no allocation (its cached text is returned); only text assembled from bytes allocates.</para>
 /// </remarks>
 public sealed class StreamingDetokenizer
 {
     private static readonly string[] s_asciiStrings = CreateAsciiStrings();
 
-    private readonly SentencePieceDecoder _decoder;
+    private readonly TokenDecoder _decoder;
     private readonly bool _atBeginningOfText;
     private readonly StringBuilder _bytesText = new(8);
-    private SentencePieceDecoder.DecodeState _state;
+    private TokenDecodeState _state;
 
-    internal StreamingDetokenizer(SentencePieceDecoder decoder, bool atBeginningOfText)
+    internal StreamingDetokenizer(TokenDecoder decoder, bool atBeginningOfText)
     {
         _decoder = decoder;
         _atBeginningOfText = atBeginningOfText;
@@ -49,12 +49,12 @@ public sealed class StreamingDetokenizer
     public string Flush()
     {
         _bytesText.Clear();
-        SentencePieceDecoder.Flush(ref _state, _bytesText);
+        TokenDecoder.Flush(ref _state, _bytesText);
         return Combine("");
     }
 
     /// <summary>Forgets everything, ready for a new sequence.</summary>
-    public void Reset() => _state = new SentencePieceDecoder.DecodeState { PastBeginning = !_atBeginningOfText };
+    public void Reset() => _state = new TokenDecodeState { PastBeginning = !_atBeginningOfText };
 
     private string Combine(string pieceText)
     {

@@ -21,13 +21,23 @@ public sealed class GgufTokenizerTests
     }
 
     [Fact]
-    public void Gpt2_tokenizer_model_is_not_supported_yet_with_a_clear_message()
+    public void An_unknown_tokenizer_model_is_not_supported_with_a_clear_message()
     {
-        using var file = TinyStoriesTokenizerGguf().Set("tokenizer.ggml.model", "gpt2").Load();
+        using var file = TinyStoriesTokenizerGguf().Set("tokenizer.ggml.model", "bert").Load();
         var e = Assert.Throws<NotSupportedException>(() => BitNetTokenizer.FromGguf(file));
-        Assert.Contains("'gpt2'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'bert'", e.Message, StringComparison.Ordinal);
         Assert.Contains("tokenizer.ggml.model", e.Message, StringComparison.Ordinal);
         Assert.Contains("'llama'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'gpt2'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sentencepiece_vocabulary_labelled_gpt2_is_reported_by_key()
+    {
+        // Its pieces ("▁the", "<0x0A>") are not byte-level text.
+        using var file = TinyStoriesTokenizerGguf().Set("tokenizer.ggml.model", "gpt2").Load();
+        var e = Assert.Throws<GgufFormatException>(() => BitNetTokenizer.FromGguf(file));
+        Assert.Equal("tokenizer.ggml.tokens", e.Field);
     }
 
     [Fact]

@@ -1,0 +1,52 @@
+using System.Text;
+using BitNet.Runtime.Chat;
+using Microsoft.Extensions.AI;
+
+namespace BitNet.Extensions.AI;
+
+/// <summary>
+/// Turns <see cref="ChatMessage"/>s into the <see cref="ChatTurn"/>s a chat model's template renders: one turn per
+/// message, in order, with the role's name (<c>system</c>, <c>user</c>, <c>assistant</c>, or any other) and the
+/// concatenation of the message's <see cref="TextContent"/> items. <see cref="ChatOptions.Instructions"/>, when set,
+/// become a first system turn. <see cref="UsageContent"/> is ignored; any other content, and tool messages, raise
+/// <see cref="NotSupportedException"/>, because dropping them silently would change the answer.
+/// </summary>
+internal static class ChatTurnConverter
+{
+    /// <summary>Converts <paramref name="messages"/> (enumerated once).</summary>
+    /// <exception cref="NotSupportedException">A message holds content other than text, or is a tool message.</exception>
+    public static List<ChatTurn> Convert(IEnumerable<ChatMessage> messages, string? instructions)
+    {
+        var turns = new List<ChatTurn>();
+        if (!string.IsNullOrWhiteSpace(instructions)) turns.Add(new ChatTurn(ChatTurn.System, instructions));
+        var index = 0;
+        foreach (var message in messages)
+        {
+            if (message is null)
+                throw new ArgumentException($"The message at index {index} is null.", nameof(messages));
+            if (message.Role == ChatRole.Tool)
+                throw new NotSupportedException(
+                    $"Message {index} has the role 'tool'. This BitNet model's chat format has no tool turns, so tool messages cannot be rendered.");
+
+            var text = new StringBuilder();
+            foreach (var content in message.Contents)
+            {
+                switch (content)
+                {
+                    case TextContent textContent:
+                        text.Append(textContent.Text);
+                        break;
+                    case UsageContent:
+                        break;
+                    default:
+                        throw new NotSupportedException(
+                            $"Message {index} ({message.Role}) contains {content.GetType().Name}. The BitNet model reads text only; " +
+                            "remove the non-text content or turn it into text.");
+                }
+            }
+            turns.Add(new ChatTurn(message.Role.Value, text.ToString()));
+            index++;
+        }
+        return turns;
+    }
+}
