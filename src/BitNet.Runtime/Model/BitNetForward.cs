@@ -85,8 +85,7 @@ internal sealed unsafe class BitNetForward
             BitLinear(state, layer.Value, state.Normed, state.Value);
             _rope.Apply(state.Query, position);
             _rope.Apply(state.Key, position);
-            state.Key.CopyTo(cache.Key(l, position));
-            state.Value.CopyTo(cache.Value(l, position));
+            cache.Store(l, position, state.Key, state.Value);
 
             // ---- Causal attention over positions 0..position, heads in parallel.
             state.AttentionJob.Run(_pool, c, cache, state, l, position);
@@ -166,8 +165,7 @@ internal sealed unsafe class BitNetForward
                 var key = batch.Key.AsSpan(i * kv, kv);
                 _rope.Apply(batch.Query.AsSpan(i * d, d), firstPosition + i);
                 _rope.Apply(key, firstPosition + i);
-                key.CopyTo(cache.Key(l, firstPosition + i));
-                batch.Value.AsSpan(i * kv, kv).CopyTo(cache.Value(l, firstPosition + i));
+                cache.Store(l, firstPosition + i, key, batch.Value.AsSpan(i * kv, kv));
             }
 
             // ---- Causal attention: token i sees positions up to its own; (token, head) pairs in parallel.

@@ -27,7 +27,7 @@ internal sealed unsafe class ForwardState : IDisposable
         Logits = Pinned(config.VocabularySize);
         Quantized = new QuantizedActivations(Math.Max(d, ff));
         Gemv = new TernaryGemv(kernel, Math.Max(d, ff));
-        AttentionJob = new AttentionJob();
+        AttentionJob = new AttentionJob(config, contextLength);
         HeadJob = new HeadJob();
     }
 
