@@ -121,6 +121,15 @@ public sealed class BitNetModel : IDisposable
     /// <summary>Starts a new, empty sequence.</summary>
     public InferenceSession CreateSession() => new(_forward, ContextLength, Options.KvCache);
 
+    /// <summary>Starts a new, empty sequence whose KV cache stores <paramref name="kvCacheType"/> instead of the model's default.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The type is not defined.</exception>
+    /// <exception cref="NotSupportedException">The type does not suit this model's head dimension.</exception>
+    public InferenceSession CreateSession(KvCacheType kvCacheType)
+    {
+        KvCacheLayout.Check(kvCacheType, Config.HeadDimension);
+        return new InferenceSession(_forward, ContextLength, kvCacheType);
+    }
+
     /// <summary>Stops the worker threads and releases the weights and the memory-mapped file.</summary>
     public void Dispose()
     {
