@@ -1,3 +1,4 @@
+using BitNet.Runtime.KvCache;
 using BitNet.Runtime.Model;
 
 namespace BitNet.Extensions.AI.Tests;
@@ -22,6 +23,7 @@ public sealed class BitNetChatClientOptionsValidatorTests
         { o => o.MaxConcurrentRequests = 0, "BitNetChatClientOptions.MaxConcurrentRequests is 0; allowed: >= 1" },
         { o => o.ActivationQuantization = (ActivationQuantization)7, "BitNetChatClientOptions.ActivationQuantization is 7; allowed: one of None, Int8PerToken, Int8PerBlock" },
         { o => o.ModelId = " ", "BitNetChatClientOptions.ModelId is \" \"" },
+        { o => o.KvCache = (KvCacheType)42, "BitNetChatClientOptions.KvCache is 42; allowed: one of F32, F16, BF16, Fp8E4M3" },
     };
 
     [Theory]

@@ -93,6 +93,11 @@ internal sealed class BenchCommand
             if (ParseKernel(value) is null)
                 r.AddError($"--kernel must be one of {string.Join(", ", Enum.GetNames<KernelPath>().Select(n => n.ToLowerInvariant()))}, got '{value}'.");
         });
+        _depths.Validators.Add(r =>
+        {
+            CommonOptions.TryGetValue<int[]>(r, out var values);
+            if (values is not null && values.Any(d => d < 1)) r.AddError("--depth takes whole numbers of at least 1, separated by commas (e.g. 256,2048).");
+        });
         _model.Model.Description = "The GGUF file (same as the MODEL argument).";
         _model.Context.Description = "Positions of the KV cache. Default: --prompt + --gen (what the run needs).";
     }
@@ -141,8 +146,8 @@ internal sealed class BenchCommand
             throw new ArgumentException($"--context {modelOptions.ContextLength} is less than --prompt + --gen = {promptTokens + genTokens}.");
         var depths = result.GetValue(_depths) ?? [];
         foreach (var depth in depths)
-            if (depth < 1 || depth > promptTokens)
-                throw new ArgumentException($"--depth values must be whole numbers from 1 to --prompt ({promptTokens}); got {(depth < 0 ? "a non-number" : depth)}.");
+            if (depth > promptTokens)
+                throw new ArgumentException($"--depth {depth} is more than --prompt {promptTokens}: decode can only be measured after positions the prompt filled.");
         var seed = result.GetValue(_seed);
         var progress = _console.Error;
 
@@ -310,6 +315,7 @@ internal sealed class BenchCommand
             ["kv_cache"] = r.KvCache,
             ["kv_bytes_per_token"] = r.KvBytesPerToken,
             ["kv_bytes_at_context"] = r.KvBytesPerToken * r.Context,
+            ["kv_head_dimension"] = r.KvHeadDimension,
             ["decode_at_depth"] = r.DepthRuns.Select(x => new Dictionary<string, double>
             {
                 ["depth"] = x.Depth,
@@ -356,6 +362,7 @@ internal sealed class BenchCommand
             Threads = model.Threads;
             ActivationQuantization = ModelOptions.Name(options.ActivationQuantization);
             KvCache = ModelOptions.Name(model.KvCacheType);
+            KvHeadDimension = model.Config.HeadDimension;
             PromptTokens = promptTokens;
             GenTokens = genTokens;
             Seed = seed;
@@ -376,6 +383,7 @@ internal sealed class BenchCommand
         public int Threads { get; }
         public string ActivationQuantization { get; }
         public string KvCache { get; }
+        public int KvHeadDimension { get; }
         public IReadOnlyList<(int Depth, TimeSpan Best, TimeSpan Median)> DepthRuns { get; init; } = [];
         public int PromptTokens { get; }
         public int GenTokens { get; }

@@ -8,8 +8,6 @@ namespace BitNet.Runtime.Kernels.Attention;
 /// <summary>IEEE half precision: the <see cref="Half"/> conversion (round to nearest even), saturated to ±65504 so that a huge activation cannot become an infinity that turns attention into NaN.</summary>
 internal readonly unsafe struct Float16KvFormat : IKvElementFormat
 {
-    // 2^112 = 2^(127 - 15): moves a half's exponent bias to a float's (and renormalizes half subnormals exactly).
-    private const float TwoPow112 = 5.192296858534828E+33f;
     private const float MaxHalf = 65504f;
 
     public static KvCacheType Type => KvCacheType.F16;
@@ -28,9 +26,9 @@ internal readonly unsafe struct Float16KvFormat : IKvElementFormat
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Decode16(byte* codes, int index)
     {
-        // .NET exposes no F16C conversion: widen the bits, place the magnitude under a float's exponent, rescale, add the sign.
+        // .NET exposes no F16C conversion: widen the bits, move the magnitude under a float's and re-bias it, add the sign.
         var bits = Avx512F.ConvertToVector512UInt32(Vector256.Load((ushort*)codes + index));
-        var magnitude = Avx512F.ShiftLeftLogical(bits & Vector512.Create(0x7FFFu), 13).AsSingle() * Vector512.Create(TwoPow112);
+        var magnitude = SmallFloatWidening.Widen(Avx512F.ShiftLeftLogical(bits & Vector512.Create(0x7FFFu), 13), 0x0F800000u, bias: 15);
         return magnitude | Avx512F.ShiftLeftLogical(bits & Vector512.Create(0x8000u), 16).AsSingle();
     }
 
@@ -38,7 +36,7 @@ internal readonly unsafe struct Float16KvFormat : IKvElementFormat
     public static Vector256<float> Decode8(byte* codes, int index)
     {
         var bits = Avx2.ConvertToVector256Int32((ushort*)codes + index).AsUInt32();
-        var magnitude = Avx2.ShiftLeftLogical(bits & Vector256.Create(0x7FFFu), 13).AsSingle() * Vector256.Create(TwoPow112);
+        var magnitude = SmallFloatWidening.Widen(Avx2.ShiftLeftLogical(bits & Vector256.Create(0x7FFFu), 13), 0x0F800000u, bias: 15);
         return magnitude | Avx2.ShiftLeftLogical(bits & Vector256.Create(0x8000u), 16).AsSingle();
     }
 }

@@ -8,8 +8,6 @@ namespace BitNet.Runtime.Kernels.Attention;
 /// <summary>OCP FP8 E4M3 (bias 7, largest ±448 = code 0x7E, no infinity, 0x7F is NaN): round to nearest even, saturating.</summary>
 internal readonly unsafe struct Fp8E4M3KvFormat : IKvElementFormat
 {
-    // 2^120 = 2^(127 - 7): moves E4M3's exponent bias to a float's (and renormalizes its subnormals exactly).
-    private const float TwoPow120 = 1.329227995784916E+36f;
 
     public static KvCacheType Type => KvCacheType.Fp8E4M3;
 
@@ -27,9 +25,9 @@ internal readonly unsafe struct Fp8E4M3KvFormat : IKvElementFormat
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Decode16(byte* codes, int index)
     {
-        // Exponent and mantissa moved under a float's (bits 26..20), rescaled by the bias difference; the sign to bit 31.
+        // Exponent and mantissa moved under a float's (bits 26..20) and re-biased; the sign to bit 31.
         var bits = Avx512F.ConvertToVector512UInt32(Vector128.Load(codes + index));
-        var magnitude = Avx512F.ShiftLeftLogical(bits & Vector512.Create(0x7Fu), 20).AsSingle() * Vector512.Create(TwoPow120);
+        var magnitude = SmallFloatWidening.Widen(Avx512F.ShiftLeftLogical(bits & Vector512.Create(0x7Fu), 20), 0x07800000u, bias: 7);
         return magnitude | Avx512F.ShiftLeftLogical(bits & Vector512.Create(0x80u), 24).AsSingle();
     }
 
@@ -37,7 +35,7 @@ internal readonly unsafe struct Fp8E4M3KvFormat : IKvElementFormat
     public static Vector256<float> Decode8(byte* codes, int index)
     {
         var bits = Avx2.ConvertToVector256Int32(codes + index).AsUInt32();
-        var magnitude = Avx2.ShiftLeftLogical(bits & Vector256.Create(0x7Fu), 20).AsSingle() * Vector256.Create(TwoPow120);
+        var magnitude = SmallFloatWidening.Widen(Avx2.ShiftLeftLogical(bits & Vector256.Create(0x7Fu), 20), 0x07800000u, bias: 7);
         return magnitude | Avx2.ShiftLeftLogical(bits & Vector256.Create(0x80u), 24).AsSingle();
     }
 }

@@ -8,8 +8,6 @@ namespace BitNet.Runtime.Kernels.Attention;
 /// <summary>OCP FP8 E5M2 (bias 15, largest finite ±57344 = code 0x7B): round to nearest even, saturating instead of infinity.</summary>
 internal readonly unsafe struct Fp8E5M2KvFormat : IKvElementFormat
 {
-    // 2^112 = 2^(127 - 15): E5M2 is the top byte of an IEEE half, so the same rescaling widens it.
-    private const float TwoPow112 = 5.192296858534828E+33f;
 
     public static KvCacheType Type => KvCacheType.Fp8E5M2;
 
@@ -28,7 +26,7 @@ internal readonly unsafe struct Fp8E5M2KvFormat : IKvElementFormat
     public static Vector512<float> Decode16(byte* codes, int index)
     {
         var bits = Avx512F.ConvertToVector512UInt32(Vector128.Load(codes + index));
-        var magnitude = Avx512F.ShiftLeftLogical(bits & Vector512.Create(0x7Fu), 21).AsSingle() * Vector512.Create(TwoPow112);
+        var magnitude = SmallFloatWidening.Widen(Avx512F.ShiftLeftLogical(bits & Vector512.Create(0x7Fu), 21), 0x0F800000u, bias: 15);
         return magnitude | Avx512F.ShiftLeftLogical(bits & Vector512.Create(0x80u), 24).AsSingle();
     }
 
@@ -36,7 +34,7 @@ internal readonly unsafe struct Fp8E5M2KvFormat : IKvElementFormat
     public static Vector256<float> Decode8(byte* codes, int index)
     {
         var bits = Avx2.ConvertToVector256Int32(codes + index).AsUInt32();
-        var magnitude = Avx2.ShiftLeftLogical(bits & Vector256.Create(0x7Fu), 21).AsSingle() * Vector256.Create(TwoPow112);
+        var magnitude = SmallFloatWidening.Widen(Avx2.ShiftLeftLogical(bits & Vector256.Create(0x7Fu), 21), 0x0F800000u, bias: 15);
         return magnitude | Avx2.ShiftLeftLogical(bits & Vector256.Create(0x80u), 24).AsSingle();
     }
 }
