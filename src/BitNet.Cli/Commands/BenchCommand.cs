@@ -176,8 +176,9 @@ internal sealed class BenchCommand
         }
 
         // Decode at each depth: the last run left the prompt's keys and values in the cache, so rewinding keeps them.
+        // Deepest first: a session rewinds only backwards, and decoding at one depth overwrites positions after it only.
         var depthRuns = new List<(int Depth, TimeSpan Best, TimeSpan Median)>();
-        foreach (var depth in depths)
+        foreach (var depth in depths.Distinct().OrderDescending())
         {
             // At least three repetitions: they are cheap next to the prefill that filled the cache, and the machine is noisy.
             var depthRepetitions = Math.Max(3, repetitions);
@@ -199,6 +200,7 @@ internal sealed class BenchCommand
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench: depth {depth}: decode {genTokens / times[0].TotalSeconds:F2} tok/s (best of {depthRepetitions})"));
         }
 
+        depthRuns.Reverse();
         var report = new BenchReport(model, modelOptions, promptTokens, genTokens, seed, loadTime, session.KvBytesPerToken, runs, PeakResidentBytes())
         {
             DepthRuns = depthRuns,
