@@ -1,5 +1,6 @@
 using BitNet.Runtime;
 using BitNet.Runtime.Generation;
+using BitNet.Runtime.KvCache;
 using BitNet.Runtime.Model;
 using Microsoft.Extensions.AI;
 
@@ -12,7 +13,7 @@ namespace BitNet.Extensions.AI;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The loading settings (<see cref="ModelPath"/>, <see cref="ActivationQuantization"/>, <see cref="ContextLength"/>,
+/// The loading settings (<see cref="ModelPath"/>, <see cref="ActivationQuantization"/>, <see cref="ContextLength"/>, <see cref="KvCache"/>,
 /// <see cref="MaxConcurrentRequests"/>, <see cref="EnablePrefixReuse"/>, <see cref="MaxRetainedKvCacheBytes"/>) are read once, when the runtime is created
 /// (<see cref="BitNetRuntime.Load"/>, the <see cref="BitNetChatClient(BitNetChatClientOptions)"/> constructor, or the
 /// first resolution of the runtime from dependency injection). A client built around an existing runtime uses only
@@ -84,6 +85,14 @@ public sealed class BitNetChatClientOptions
     /// (every request allocates a fresh session). Must be &gt;= 0. Sessions running a request are not counted.
     /// </summary>
     public long? MaxRetainedKvCacheBytes { get; set; }
+
+    /// <summary>
+    /// The precision each request's KV cache stores keys and values in. Default <see cref="KvCacheType.F32"/> (exact);
+    /// <see cref="KvCacheType.F16"/>, <see cref="KvCacheType.BF16"/>, <see cref="KvCacheType.Fp8E4M3"/>,
+    /// <see cref="KvCacheType.Fp8E5M2"/>, <see cref="KvCacheType.Int8"/> and <see cref="KvCacheType.Int4"/> hold fewer bytes
+    /// per token (so more context or more concurrent requests fit in memory) at some accuracy cost.
+    /// </summary>
+    public KvCacheType KvCache { get; set; } = KvCacheType.F32;
 
     /// <summary>
     /// The most requests that generate at the same time; further requests wait (asynchronously) for a free slot. Each

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BitNet.Runtime.Generation;
+using BitNet.Runtime.KvCache;
 using BitNet.Runtime.Model;
 using Microsoft.Extensions.Options;
 
@@ -34,6 +35,8 @@ internal sealed class BitNetChatClientOptionsValidator : IValidateOptions<BitNet
         if (!Enum.IsDefined(options.ActivationQuantization))
             failures.Add(Failure(nameof(options.ActivationQuantization), options.ActivationQuantization,
                 $"one of {string.Join(", ", Enum.GetNames<ActivationQuantization>())}"));
+        if (!Enum.IsDefined(options.KvCache))
+            failures.Add(Failure(nameof(options.KvCache), options.KvCache, $"one of {string.Join(", ", Enum.GetNames<KvCacheType>())}"));
         if (options.ContextLength is < 1)
             failures.Add(Failure(nameof(options.ContextLength), options.ContextLength, ">= 1, or null for the model's trained context length"));
         if (!Enum.IsDefined(options.ContextOverflowPolicy))

@@ -127,6 +127,7 @@ public sealed class BitNetRuntime : IDisposable
             ModelPath = options.ModelPath,
             ActivationQuantization = options.ActivationQuantization,
             ContextLength = options.ContextLength,
+            KvCache = options.KvCache,
         };
         var clock = Stopwatch.StartNew();
         BitNetModel model;

@@ -1,5 +1,6 @@
 using BitNet.Runtime.Gguf;
 using BitNet.Runtime.Kernels.Ternary;
+using BitNet.Runtime.KvCache;
 using BitNet.Runtime.Threading;
 using BitNet.Runtime.Model;
 using BitNet.Runtime.Tokenization;
@@ -58,6 +59,12 @@ public sealed class BitNetModel : IDisposable
     /// <summary>The ternary kernel path in use.</summary>
     public Kernels.KernelPath KernelPath => _forward.Kernel.Path;
 
+    /// <summary>The precision of every session's KV cache.</summary>
+    public KvCacheType KvCacheType => Options.KvCache;
+
+    /// <summary>The exact bytes a session's KV cache holds per token (all layers, keys and values, scales included).</summary>
+    public long KvBytesPerToken => KvCacheLayout.BytesPerToken(Options.KvCache, Config.BlockCount, Config.KvHeadCount, Config.HeadDimension);
+
     /// <summary>Bytes of weights the runtime holds in its own memory (packed ternary codes, norms, widened tables).</summary>
     public long HeldWeightBytes => Weights.TernaryBytes + Weights.TableBytes;
 
@@ -81,6 +88,14 @@ public sealed class BitNetModel : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(BitNetModelOptions.ContextLength), options.ContextLength,
                     $"ContextLength {options.ContextLength} exceeds the {config.ContextLength} positions the model was trained for; " +
                     $"allowed: 1 to {config.ContextLength}, or null for {config.ContextLength}.");
+            try
+            {
+                KvCacheLayout.Check(options.KvCache, config.HeadDimension);
+            }
+            catch (NotSupportedException e)
+            {
+                throw new ArgumentException($"KvCache {options.KvCache} does not suit this model: {e.Message}", nameof(options), e);
+            }
             var weights = BitNetWeights.Load(file, config);
             try
             {
@@ -106,7 +121,16 @@ public sealed class BitNetModel : IDisposable
     public static BitNetModel Load(string path) => Load(new BitNetModelOptions { ModelPath = path });
 
     /// <summary>Starts a new, empty sequence.</summary>
-    public InferenceSession CreateSession() => new(_forward, ContextLength);
+    public InferenceSession CreateSession() => new(_forward, ContextLength, Options.KvCache);
+
+    /// <summary>Starts a new, empty sequence whose KV cache stores <paramref name="kvCacheType"/> instead of the model's default.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The type is not defined.</exception>
+    /// <exception cref="NotSupportedException">The type does not suit this model's head dimension.</exception>
+    public InferenceSession CreateSession(KvCacheType kvCacheType)
+    {
+        KvCacheLayout.Check(kvCacheType, Config.HeadDimension);
+        return new InferenceSession(_forward, ContextLength, kvCacheType);
+    }
 
     /// <summary>Stops the worker threads and releases the weights and the memory-mapped file.</summary>
     public void Dispose()

@@ -1,4 +1,5 @@
 using BitNet.Runtime.Kernels;
+using BitNet.Runtime.KvCache;
 using BitNet.Runtime.Model;
 
 namespace BitNet.Runtime;
@@ -18,6 +19,13 @@ public sealed record BitNetModelOptions
 
     /// <summary>Positions per sequence; null means the model's trained context length. Cannot exceed it.</summary>
     public int? ContextLength { get; init; }
+
+    /// <summary>
+    /// The precision the KV cache stores keys and values in. Default <see cref="KvCacheType.F32"/> (exact). The compact
+    /// types cut the cache's bytes per token 2× (F16, BF16), ~4× (FP8, Int8) or ~6.4× (Int4) at some accuracy cost;
+    /// docs/benchmarks.md ("KV cache precision") measures the trade-off.
+    /// </summary>
+    public KvCacheType KvCache { get; init; } = KvCacheType.F32;
 
     /// <summary>Threads for the forward pass (the caller's thread included); null means the physical cores.</summary>
     public int? Threads { get; init; }
@@ -51,6 +59,8 @@ public sealed record BitNetModelOptions
             throw new ArgumentOutOfRangeException(nameof(KernelPath), KernelPath, $"Allowed: {string.Join(", ", Enum.GetNames<KernelPath>())}.");
         if (!Enum.IsDefined(HeadKernelPath))
             throw new ArgumentOutOfRangeException(nameof(HeadKernelPath), HeadKernelPath, $"Allowed: {string.Join(", ", Enum.GetNames<KernelPath>())}.");
+        if (!Enum.IsDefined(KvCache))
+            throw new ArgumentOutOfRangeException(nameof(KvCache), KvCache, $"KvCache must be one of {string.Join(", ", Enum.GetNames<KvCacheType>())}.");
         if (ContextLength is < 1)
             throw new ArgumentOutOfRangeException(nameof(ContextLength), ContextLength, "ContextLength must be at least 1 (or null for the model's own).");
     }

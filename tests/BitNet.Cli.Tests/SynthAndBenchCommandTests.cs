@@ -126,7 +126,29 @@ public sealed class SynthAndBenchCommandTests : IDisposable
         Assert.True(root.GetProperty("time_to_first_token_ms").GetProperty("best").GetDouble() <= root.GetProperty("time_to_first_token_ms").GetProperty("median").GetDouble());
     }
 
+    [Fact]
+    public async Task Bench_KvCacheAndDepths_ReachTheReport()
+    {
+        var path = Path.Combine(_directory, "bench-kv.gguf");
+        Assert.Equal(0, (await CliRunner.RunAsync("synth", "--shape", "tiny", "-f", "i2_s", "-o", path)).ExitCode);
+        var json = await CliRunner.RunAsync("bench", path, "-p", "12", "-n", "3", "-t", "1", "-r", "1", "--json", "--kv-cache", "int8", "--depth", "4,12");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using var doc = JsonDocument.Parse(json.Out);
+        var root = doc.RootElement;
+        Assert.Equal("int8", root.GetProperty("kv_cache").GetString());
+        // 5 layers, keys and values: 128 int8 codes plus one float scale per KV head.
+        var perToken = root.GetProperty("kv_bytes_per_token").GetInt64();
+        Assert.Equal(2L * 5 * (128 + 4 * (128 / root.GetProperty("kv_head_dimension").GetInt32())), perToken);
+        Assert.Equal(perToken * 15, root.GetProperty("kv_bytes_at_context").GetInt64());
+        var depths = root.GetProperty("decode_at_depth");
+        Assert.Equal(2, depths.GetArrayLength());
+        Assert.Equal(12, depths[1].GetProperty("depth").GetInt32());
+        Assert.True(depths[0].GetProperty("best").GetDouble() > 0);
+    }
+
     [Theory]
+    [InlineData("--kv-cache", "fp7", "--kv-cache")]
+    [InlineData("--depth", "x", "--depth")]
     [InlineData("--kernel", "sse9", "--kernel")]
     [InlineData("--prompt", "0", "--prompt")]
     [InlineData("--gen", "-1", "--gen")]

@@ -1,4 +1,5 @@
 using BitNet.Runtime.Generation;
+using BitNet.Runtime.KvCache;
 using BitNet.Runtime.Model;
 
 namespace BitNet.Extensions.AI.Tests;
@@ -26,6 +27,7 @@ public sealed class BitNetChatClientOptionsValidatorTests
         { o => o.ContextOverflowPolicy = (ContextOverflowPolicy)5, "BitNetChatClientOptions.ContextOverflowPolicy is 5; allowed: one of Error, SlidingWindow" },
         { o => o.SlidingWindowSinkTokens = -1, "BitNetChatClientOptions.SlidingWindowSinkTokens is -1; allowed: 0 to half the context length" },
         { o => o.MaxRetainedKvCacheBytes = -1, "BitNetChatClientOptions.MaxRetainedKvCacheBytes is -1; allowed: >= 0" },
+        { o => o.KvCache = (KvCacheType)42, "BitNetChatClientOptions.KvCache is 42; allowed: one of F32, F16, BF16, Fp8E4M3" },
     };
 
     [Theory]

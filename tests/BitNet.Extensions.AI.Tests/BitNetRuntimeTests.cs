@@ -31,6 +31,14 @@ public sealed class BitNetRuntimeTests
     }
 
     [Fact]
+    public void Load_PassesTheKvCacheTypeToTheModel()
+    {
+        using var runtime = BitNetRuntime.Load(new BitNetChatClientOptions { ModelPath = TinyModel.Path, KvCache = Runtime.KvCache.KvCacheType.Fp8E4M3 });
+        Assert.Equal(Runtime.KvCache.KvCacheType.Fp8E4M3, runtime.Model.KvCacheType);
+        Assert.Equal(Runtime.KvCache.KvCacheType.Fp8E4M3, runtime.Model.Options.KvCache);
+    }
+
+    [Fact]
     public void Load_RejectsInvalidOptions_NamingThem()
     {
         var error = Assert.Throws<ArgumentException>("options", () => BitNetRuntime.Load(new BitNetChatClientOptions { ContextLength = 0 }));

@@ -73,6 +73,14 @@ internal sealed class BenchCommand
         HelpName = "N",
         DefaultValueFactory = _ => 0,
     };
+    private readonly Option<int[]> _depths = new("--depth", "-d")
+    {
+        Description = "Also measure decode (best of max(3, --repetitions)) after rewinding to each of these positions (comma-separated, each at most --prompt): " +
+                      "the KV cache then holds that many prompt tokens, so one long prefill measures decode at several context depths.",
+        HelpName = "D[,D...]",
+        CustomParser = r => [.. r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                                      .Select(v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var d) ? d : -1)],
+    };
     private readonly Option<bool> _json = new("--json")
     {
         Description = "Print one JSON object instead of tables.",
@@ -97,6 +105,11 @@ internal sealed class BenchCommand
             if (ParseKernel(value) is null)
                 r.AddError($"--head-kernel must be one of {string.Join(", ", Enum.GetNames<KernelPath>().Select(n => n.ToLowerInvariant()))}, got '{value}'.");
         });
+        _depths.Validators.Add(r =>
+        {
+            CommonOptions.TryGetValue<int[]>(r, out var values);
+            if (values is not null && values.Any(d => d < 1)) r.AddError("--depth takes whole numbers of at least 1, separated by commas (e.g. 256,2048).");
+        });
         _model.Model.Description = "The GGUF file (same as the MODEL argument).";
         _model.Context.Description = "Positions of the KV cache. Default: --prompt + --gen (what the run needs).";
     }
@@ -114,6 +127,7 @@ internal sealed class BenchCommand
         command.Options.Add(_kernel);
         command.Options.Add(_headKernel);
         command.Options.Add(_seed);
+        command.Options.Add(_depths);
         command.Options.Add(_json);
         command.SetAction((result, cancellationToken) => Task.FromResult(Run(result, cancellationToken)));
         return command;
@@ -144,6 +158,10 @@ internal sealed class BenchCommand
         };
         if (modelOptions.ContextLength < promptTokens + genTokens)
             throw new ArgumentException($"--context {modelOptions.ContextLength} is less than --prompt + --gen = {promptTokens + genTokens}.");
+        var depths = result.GetValue(_depths) ?? [];
+        foreach (var depth in depths)
+            if (depth > promptTokens)
+                throw new ArgumentException($"--depth {depth} is more than --prompt {promptTokens}: decode can only be measured after positions the prompt filled.");
         var seed = result.GetValue(_seed);
         var progress = _console.Error;
 
@@ -151,7 +169,7 @@ internal sealed class BenchCommand
         var clock = Stopwatch.StartNew();
         using var model = BitNetModel.Load(modelOptions);
         var loadTime = clock.Elapsed;
-        progress.WriteLine($"bench: loaded in {CommonOptions.Duration(loadTime)}; {model.KernelPath}, {model.Threads} thread(s), prompt {promptTokens}, gen {genTokens}, {repetitions} run(s)");
+        progress.WriteLine($"bench: loaded in {CommonOptions.Duration(loadTime)}; {model.KernelPath}, {model.Threads} thread(s), KV cache {ModelOptions.Name(model.KvCacheType)}, prompt {promptTokens}, gen {genTokens}, {repetitions} run(s)");
 
         var random = new Random(unchecked((int)seed ^ (int)(seed >> 32)));
         var prompt = new int[promptTokens];
@@ -171,7 +189,36 @@ internal sealed class BenchCommand
                 $"bench: run {r + 1}/{repetitions}: prefill {run.PrefillRate(promptTokens):F1} tok/s, first token {CommonOptions.Duration(run.TimeToFirstToken)}, decode {run.DecodeRate(genTokens):F2} tok/s"));
         }
 
-        var report = new BenchReport(model, modelOptions, promptTokens, genTokens, seed, loadTime, session.KvBytesPerToken, runs, PeakResidentBytes());
+        // Decode at each depth: the last run left the prompt's keys and values in the cache, so rewinding keeps them.
+        // Deepest first: a session rewinds only backwards, and decoding at one depth overwrites positions after it only.
+        var depthRuns = new List<(int Depth, TimeSpan Best, TimeSpan Median)>();
+        foreach (var depth in depths.Distinct().OrderDescending())
+        {
+            // At least three repetitions: they are cheap next to the prefill that filled the cache, and the machine is noisy.
+            var depthRepetitions = Math.Max(3, repetitions);
+            var times = new List<TimeSpan>(depthRepetitions);
+            for (var r = 0; r < depthRepetitions; r++)
+            {
+                session.Rewind(depth);
+                var token = prompt[depth - 1];
+                var clock2 = Stopwatch.StartNew();
+                for (var i = 0; i < genTokens; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    token = TensorPrimitives.IndexOfMax(session.Decode(token));
+                }
+                times.Add(clock2.Elapsed);
+            }
+            times.Sort();
+            depthRuns.Add((depth, times[0], times[times.Count / 2]));
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench: depth {depth}: decode {genTokens / times[0].TotalSeconds:F2} tok/s (best of {depthRepetitions})"));
+        }
+
+        depthRuns.Reverse();
+        var report = new BenchReport(model, modelOptions, promptTokens, genTokens, seed, loadTime, session.KvBytesPerToken, runs, PeakResidentBytes())
+        {
+            DepthRuns = depthRuns,
+        };
         if (result.GetValue(_json)) WriteJson(report);
         else WriteTables(report);
         return 0;
@@ -233,7 +280,9 @@ internal sealed class BenchCommand
         Row(setup, "prompt / gen / runs", $"{r.PromptTokens} / {r.GenTokens} / {r.Runs.Count} (seed {r.Seed}, context {r.Context})");
         Row(setup, "load time", CommonOptions.Duration(r.LoadTime));
         Row(setup, "weight bytes / token", $"{Bytes(r.WeightBytesPerToken)} (ternary {Bytes(r.TernaryBytes)} + {r.HeadType} head {Bytes(r.EmbeddingBytes)})");
+        Row(setup, "KV cache", r.KvCache);
         Row(setup, "KV bytes / token", Bytes(r.KvBytesPerToken));
+        Row(setup, "KV bytes at context", $"{Bytes(r.KvBytesPerToken * r.Context)} ({r.Context} positions)");
         Row(setup, "peak RSS", Bytes(r.PeakResidentBytes));
         _console.OutConsole.Write(setup);
 
@@ -249,6 +298,9 @@ internal sealed class BenchCommand
         Result("time to first token ms", x => x.TimeToFirstToken.TotalMilliseconds, false, "F1");
         Result("decode ms/token", x => x.DecodeTime.TotalMilliseconds / r.GenTokens, false, "F2");
         Result("effective decode GB/s", x => x.DecodeRate(r.GenTokens) * r.WeightBytesPerToken / 1e9, true, "F1");
+        foreach (var (depth, best, median) in r.DepthRuns)
+            results.AddRow(new Text($"decode tok/s at depth {depth}"), new Text((r.GenTokens / best.TotalSeconds).ToString("F2", c)),
+                           new Text((r.GenTokens / median.TotalSeconds).ToString("F2", c)));
         _console.OutConsole.Write(results);
     }
 
@@ -281,7 +333,16 @@ internal sealed class BenchCommand
             ["weight_bytes_per_token"] = r.WeightBytesPerToken,
             ["ternary_bytes"] = r.TernaryBytes,
             ["embedding_bytes"] = r.EmbeddingBytes,
+            ["kv_cache"] = r.KvCache,
             ["kv_bytes_per_token"] = r.KvBytesPerToken,
+            ["kv_bytes_at_context"] = r.KvBytesPerToken * r.Context,
+            ["kv_head_dimension"] = r.KvHeadDimension,
+            ["decode_at_depth"] = r.DepthRuns.Select(x => new Dictionary<string, double>
+            {
+                ["depth"] = x.Depth,
+                ["best"] = Math.Round(r.GenTokens / x.Best.TotalSeconds, 2),
+                ["median"] = Math.Round(r.GenTokens / x.Median.TotalSeconds, 2),
+            }).ToArray(),
             ["peak_rss_bytes"] = r.PeakResidentBytes,
             ["prefill_tokens_per_second"] = Stat(x => x.PrefillRate(r.PromptTokens), true, 2),
             ["decode_tokens_per_second"] = Stat(x => x.DecodeRate(r.GenTokens), true, 2),
@@ -321,6 +382,8 @@ internal sealed class BenchCommand
             Kernel = model.KernelPath.ToString();
             Threads = model.Threads;
             ActivationQuantization = ModelOptions.Name(options.ActivationQuantization);
+            KvCache = ModelOptions.Name(model.KvCacheType);
+            KvHeadDimension = model.Config.HeadDimension;
             PromptTokens = promptTokens;
             GenTokens = genTokens;
             Seed = seed;
@@ -343,6 +406,9 @@ internal sealed class BenchCommand
         public string Kernel { get; }
         public int Threads { get; }
         public string ActivationQuantization { get; }
+        public string KvCache { get; }
+        public int KvHeadDimension { get; }
+        public IReadOnlyList<(int Depth, TimeSpan Best, TimeSpan Median)> DepthRuns { get; init; } = [];
         public int PromptTokens { get; }
         public int GenTokens { get; }
         public ulong Seed { get; }

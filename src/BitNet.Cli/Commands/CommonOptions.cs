@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using BitNet.Runtime;
 using BitNet.Runtime.Generation;
+using BitNet.Runtime.KvCache;
 using BitNet.Runtime.Model;
 using BitNet.Runtime.Sampling;
 
@@ -33,9 +34,23 @@ internal sealed class ModelOptions
         HelpName = "N",
     };
 
+    public Option<string> KvCache { get; } = new("--kv-cache")
+    {
+        Description = "Precision of the KV cache: f32 (exact, the default), f16, bf16, fp8 (= fp8-e4m3), fp8-e5m2, int8 (a scale per head " +
+                      "per token) or int4 (a scale per 32 elements). Smaller types hold fewer bytes per token at some accuracy cost.",
+        HelpName = "f32|f16|bf16|fp8|fp8-e4m3|fp8-e5m2|int8|int4",
+        DefaultValueFactory = _ => "f32",
+    };
+
     public ModelOptions()
     {
         CommonOptions.Positive(Context);
+        KvCache.Validators.Add(r =>
+        {
+            CommonOptions.TryGetValue<string>(r, out var value);
+            if (ParseKvCache(value) is null)
+                r.AddError($"--kv-cache must be one of f32, f16, bf16, fp8, fp8-e4m3, fp8-e5m2, int8, int4; got '{value}'.");
+        });
         ActivationQuantization.Validators.Add(r =>
         {
             CommonOptions.TryGetValue<string>(r, out var value);
@@ -48,6 +63,7 @@ internal sealed class ModelOptions
         command.Options.Add(Model);
         command.Options.Add(ActivationQuantization);
         command.Options.Add(Context);
+        command.Options.Add(KvCache);
     }
 
     public BitNetModelOptions Read(ParseResult result) => new()
@@ -56,6 +72,32 @@ internal sealed class ModelOptions
         ActivationQuantization = ParseActivationQuantization(result.GetValue(ActivationQuantization))
                                  ?? throw new ArgumentException("--act-quant must be 'none', 'int8' or 'int8-block'."),
         ContextLength = result.GetValue(Context),
+        KvCache = ParseKvCache(result.GetValue(KvCache)) ?? throw new ArgumentException("--kv-cache must be one of f32, f16, bf16, fp8, fp8-e4m3, fp8-e5m2, int8, int4."),
+    };
+
+    /// <summary>The KV cache type a command-line value names, or null when it names none.</summary>
+    public static KvCacheType? ParseKvCache(string? value) => value?.ToLowerInvariant().Replace('_', '-') switch
+    {
+        "f32" or "fp32" or "float" => KvCacheType.F32,
+        "f16" or "fp16" or "half" => KvCacheType.F16,
+        "bf16" => KvCacheType.BF16,
+        "fp8" or "fp8-e4m3" or "e4m3" or "fp8e4m3" => KvCacheType.Fp8E4M3,
+        "fp8-e5m2" or "e5m2" or "fp8e5m2" => KvCacheType.Fp8E5M2,
+        "int8" or "q8" => KvCacheType.Int8,
+        "int4" or "q4" => KvCacheType.Int4,
+        _ => null,
+    };
+
+    /// <summary>The command-line name of a KV cache type.</summary>
+    public static string Name(KvCacheType value) => value switch
+    {
+        KvCacheType.F16 => "f16",
+        KvCacheType.BF16 => "bf16",
+        KvCacheType.Fp8E4M3 => "fp8-e4m3",
+        KvCacheType.Fp8E5M2 => "fp8-e5m2",
+        KvCacheType.Int8 => "int8",
+        KvCacheType.Int4 => "int4",
+        _ => "f32",
     };
 
     /// <summary>The activation handling a command-line value names, or null when it names none.</summary>

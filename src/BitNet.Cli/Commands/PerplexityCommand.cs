@@ -36,6 +36,12 @@ internal sealed class PerplexityCommand
         Description = "Documents scored at the same time, one thread each. Default: the number of processors.",
         HelpName = "N",
     };
+    private readonly Option<string?> _compareKv = new("--compare-kv")
+    {
+        Description = "Also compare the --kv-cache type's next-token distributions with this type's (e.g. f32) over the same text: " +
+                      "mean KL divergence and how often the most likely token agrees.",
+        HelpName = "TYPE",
+    };
     private readonly Option<bool> _json = new("--json")
     {
         Description = "Print one JSON object instead of a table.",
@@ -47,6 +53,12 @@ internal sealed class PerplexityCommand
         CommonOptions.Positive(_window);
         CommonOptions.Positive(_keep);
         CommonOptions.Positive(_threads);
+        _compareKv.Validators.Add(r =>
+        {
+            CommonOptions.TryGetValue<string?>(r, out var value);
+            if (ModelOptions.ParseKvCache(value) is null)
+                r.AddError($"--compare-kv must be one of f32, f16, bf16, fp8, fp8-e4m3, fp8-e5m2, int8, int4; got '{value}'.");
+        });
     }
 
     public Command Build()
@@ -58,6 +70,7 @@ internal sealed class PerplexityCommand
         command.Options.Add(_window);
         command.Options.Add(_keep);
         command.Options.Add(_threads);
+        command.Options.Add(_compareKv);
         command.Options.Add(_json);
         command.SetAction((result, cancellationToken) => Task.FromResult(Run(result, cancellationToken)));
         return command;
@@ -74,10 +87,17 @@ internal sealed class PerplexityCommand
         var evaluator = new PerplexityEvaluator(model, result.GetValue(_window), result.GetValue(_keep),
                                                 result.GetValue(_threads) ?? Environment.ProcessorCount);
         var perplexity = Evaluate(evaluator, documents, cancellationToken);
+        KvCacheComparisonResult? comparison = null;
+        if (ModelOptions.ParseKvCache(result.GetValue(_compareKv)) is { } reference)
+        {
+            _console.Error.WriteLine($"perplexity: comparing the {ModelOptions.Name(model.KvCacheType)} KV cache with {ModelOptions.Name(reference)}");
+            comparison = new KvCacheComparison(model, reference, model.KvCacheType, result.GetValue(_window), result.GetValue(_keep),
+                                               evaluator.MaxDegreeOfParallelism).Compare(documents, cancellationToken);
+        }
 
         var actQuant = ModelOptions.Name(model.Options.ActivationQuantization);
-        if (result.GetValue(_json)) WriteJson(file, model, actQuant, perplexity);
-        else WriteTable(file, model, evaluator, actQuant, perplexity);
+        if (result.GetValue(_json)) WriteJson(file, model, actQuant, perplexity, comparison);
+        else WriteTable(file, model, evaluator, actQuant, perplexity, comparison);
         return 0;
     }
 
@@ -103,7 +123,7 @@ internal sealed class PerplexityCommand
         return result!;
     }
 
-    private void WriteTable(FileInfo file, BitNetModel model, PerplexityEvaluator evaluator, string actQuant, PerplexityResult r)
+    private void WriteTable(FileInfo file, BitNetModel model, PerplexityEvaluator evaluator, string actQuant, PerplexityResult r, KvCacheComparisonResult? k)
     {
         var table = new Table().Border(TableBorder.Rounded).AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
         void Row(string name, string value) => table.AddRow(new Text(name), new Text(value));
@@ -111,6 +131,7 @@ internal sealed class PerplexityCommand
         Row("file", file.Name);
         Row("model", model.ModelId);
         Row("act-quant", actQuant);
+        Row("kv-cache", ModelOptions.Name(model.KvCacheType));
         Row("documents", r.Documents.ToString("N0", c));
         Row("tokens", r.Tokens.ToString("N0", c));
         Row("bytes", r.Bytes.ToString("N0", c));
@@ -121,13 +142,20 @@ internal sealed class PerplexityCommand
         Row("bits/byte", r.BitsPerByte.ToString("F4", c));
         Row("time", CommonOptions.Duration(r.Elapsed));
         Row("positions/s", r.PositionsPerSecond.ToString("F0", c));
+        if (k is not null)
+        {
+            Row($"mean KL vs {ModelOptions.Name(k.Reference)} (nats)", k.MeanKullbackLeibler.ToString("G4", c));
+            Row($"top-1 agreement vs {ModelOptions.Name(k.Reference)}", k.TopTokenAgreement.ToString("P3", c));
+            Row($"perplexity with {ModelOptions.Name(k.Reference)}", k.ReferencePerplexity.ToString("F3", c));
+        }
         _console.OutConsole.Write(table);
     }
 
-    private void WriteJson(FileInfo file, BitNetModel model, string actQuant, PerplexityResult r)
+    private void WriteJson(FileInfo file, BitNetModel model, string actQuant, PerplexityResult r, KvCacheComparisonResult? k)
     {
-        var json = JsonSerializer.Serialize(new Dictionary<string, object>
+        var fields = new Dictionary<string, object>
         {
+            ["kv_cache"] = ModelOptions.Name(model.KvCacheType),
             ["file"] = file.FullName,
             ["model"] = model.ModelId,
             ["act_quant"] = actQuant,
@@ -142,7 +170,14 @@ internal sealed class PerplexityCommand
             ["bits_per_byte"] = r.BitsPerByte,
             ["seconds"] = Math.Round(r.Elapsed.TotalSeconds, 3),
             ["positions_per_second"] = Math.Round(r.PositionsPerSecond, 1),
-        }, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        _console.Out.WriteLine(json);
+        };
+        if (k is not null)
+        {
+            fields["compare_kv"] = ModelOptions.Name(k.Reference);
+            fields["mean_kl"] = k.MeanKullbackLeibler;
+            fields["top1_agreement"] = k.TopTokenAgreement;
+            fields["reference_perplexity"] = k.ReferencePerplexity;
+        }
+        _console.Out.WriteLine(JsonSerializer.Serialize(fields, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
     }
 }

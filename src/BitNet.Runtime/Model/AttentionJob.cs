@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using BitNet.Runtime.Kernels.Attention;
 using BitNet.Runtime.Threading;
 
 namespace BitNet.Runtime.Model;
@@ -7,15 +8,23 @@ namespace BitNet.Runtime.Model;
 /// <summary>
 /// Causal attention of one new query over the cached positions, split across query heads: for each head, scores
 /// q·k / √d over positions 0..p, softmax, and the weighted sum of values (GQA: head h reads KV head h / group).
+/// An F32 cache takes the original full-row softmax (kept bit-exact); a compact cache is read directly by
+/// <see cref="CompactAttention"/>, split into (KV head, segment) items — a KV head's query heads run together so its
+/// codes are fetched once — and each head's segment partials are merged afterwards.
 /// </summary>
-internal sealed class AttentionJob : ParallelJob
+internal sealed unsafe class AttentionJob : ParallelJob
 {
+    private readonly float[] _partials;
     private BitNetConfig _config = null!;
     private KvCache.KvCache _cache = null!;
     private ForwardState _state = null!;
     private int _layer;
     private int _count;
     private float _scale;
+    private int _segments;
+
+    public AttentionJob(BitNetConfig config, int contextLength) =>
+        _partials = GC.AllocateArray<float>(config.HeadCount * CompactAttention.Segments(contextLength) * CompactAttention.PartialLength(config.HeadDimension), pinned: true);
 
     public void Run(WorkerPool pool, BitNetConfig config, KvCache.KvCache cache, ForwardState state, int layer, int position)
     {
@@ -25,15 +34,29 @@ internal sealed class AttentionJob : ParallelJob
         _layer = layer;
         _count = position + 1;
         _scale = 1f / MathF.Sqrt(config.HeadDimension);
+        _segments = CompactAttention.Segments(_count);
+        var items = cache.Type == KvCache.KvCacheType.F32 ? config.HeadCount : config.KvHeadCount * _segments;
         // Below ~32k multiply-adds a hand-off costs more than it saves.
         var work = (long)config.HeadCount * _count * config.HeadDimension * 2;
-        if (work < 1 << 15) Execute(0, config.HeadCount);
-        else pool.Run(this, config.HeadCount);
+        if (work < 1 << 15) Execute(0, items);
+        else pool.Run(this, items);
+        if (cache.Type == KvCache.KvCacheType.F32) return;
+
+        var stride = CompactAttention.PartialLength(config.HeadDimension);
+        fixed (float* partials = _partials)
+            for (var h = 0; h < config.HeadCount; h++)
+                CompactAttention.Merge(partials + h * _segments * stride, _segments, config.HeadDimension,
+                                       ForwardState.Address(state.Attention) + h * config.HeadDimension);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(int start, int end)
     {
+        if (_cache.Type != KvCache.KvCacheType.F32)
+        {
+            ExecuteCompact(start, end);
+            return;
+        }
         var c = _config;
         int headDim = c.HeadDimension, kvDim = c.KvDimension, group = c.HeadCount / c.KvHeadCount;
         var keys = _cache.Keys(_layer, _count);
@@ -43,6 +66,26 @@ internal sealed class AttentionJob : ParallelJob
             var kvOffset = h / group * headDim;
             AttendHead(_state.Query.AsSpan(h * headDim, headDim), keys, values, _count, kvOffset, kvDim, _scale,
                        _state.Scores.AsSpan(h * _cache.Capacity, _count), _state.Attention.AsSpan(h * headDim, headDim));
+        }
+    }
+
+    /// <summary>Items are (KV head, segment) pairs; each computes the segment's partial for every query head of the group.</summary>
+    private void ExecuteCompact(int start, int end)
+    {
+        var c = _config;
+        int headDim = c.HeadDimension, group = c.HeadCount / c.KvHeadCount, stride = CompactAttention.PartialLength(headDim);
+        var layer = _cache.Layer(_layer);
+        var query = ForwardState.Address(_state.Query);
+        fixed (float* partials = _partials)
+        {
+            for (var item = start; item < end; item++)
+            {
+                int kvHead = item / _segments, segment = item % _segments;
+                int first = segment * CompactAttention.SegmentLength, last = Math.Min(_count, first + CompactAttention.SegmentLength);
+                for (var h = kvHead * group; h < (kvHead + 1) * group; h++)
+                    CompactAttention.Segment(_cache.Type, layer, c.KvHeadCount, kvHead, headDim, query + h * headDim, first, last, _scale,
+                                             partials + (h * _segments + segment) * stride, KvRowKernels.DefaultPath);
+            }
         }
     }
 

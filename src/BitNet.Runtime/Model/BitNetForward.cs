@@ -83,8 +83,7 @@ internal sealed unsafe class BitNetForward
             BitLinear(state, state.Normed, layer.Query, state.Query, layer.Key, state.Key, layer.Value, state.Value);
             _rope.Apply(state.Query, position);
             _rope.Apply(state.Key, position);
-            state.Key.CopyTo(cache.Key(l, position));
-            state.Value.CopyTo(cache.Value(l, position));
+            cache.Store(l, position, state.Key, state.Value);
 
             // ---- Causal attention over positions 0..position, heads in parallel.
             state.AttentionJob.Run(_pool, c, cache, state, l, position);
@@ -201,8 +200,7 @@ internal sealed unsafe class BitNetForward
                 var key = batch.Key.AsSpan(i * kv, kv);
                 _rope.Apply(batch.Query.AsSpan(i * d, d), firstPosition + i);
                 _rope.Apply(key, firstPosition + i);
-                key.CopyTo(cache.Key(layerIndex, firstPosition + i));
-                batch.Value.AsSpan(i * kv, kv).CopyTo(cache.Value(layerIndex, firstPosition + i));
+                cache.Store(layerIndex, firstPosition + i, key, batch.Value.AsSpan(i * kv, kv));
                 break;
             case PrefillStep.OutputInput:
                 var attention = batch.Attention.AsSpan(i * d, d);

@@ -15,12 +15,12 @@ public sealed class InferenceSession : IDisposable
     private PrefillState? _prefill;
     private int _logitsPosition = -1;
 
-    internal InferenceSession(BitNetForward forward, int contextLength)
+    internal InferenceSession(BitNetForward forward, int contextLength, KvCache.KvCacheType kvCacheType = KvCache.KvCacheType.F32)
     {
         _forward = forward;
         var config = forward.Config;
         ContextLength = contextLength;
-        _cache = new KvCache.KvCache(config.BlockCount, contextLength, config.KvDimension);
+        _cache = new KvCache.KvCache(config.BlockCount, contextLength, config.KvDimension, config.HeadDimension, kvCacheType);
         _state = new ForwardState(config, contextLength, forward.Kernel);
         _tokens = new int[contextLength];
     }
@@ -34,7 +34,10 @@ public sealed class InferenceSession : IDisposable
     /// <summary>Positions still free.</summary>
     public int Remaining => ContextLength - Position;
 
-    /// <summary>Bytes the KV cache holds per token.</summary>
+    /// <summary>The precision the KV cache stores keys and values in.</summary>
+    public KvCache.KvCacheType KvCacheType => _cache.Type;
+
+    /// <summary>Bytes the KV cache holds per token (all layers, keys and values, scales included).</summary>
     public long KvBytesPerToken => _cache.BytesPerToken;
 
     /// <summary>Bytes of KV cache this session has allocated (every position of its context, used or not).</summary>

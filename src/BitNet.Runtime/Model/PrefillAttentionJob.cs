@@ -1,15 +1,18 @@
+using BitNet.Runtime.Kernels.Attention;
 using BitNet.Runtime.Threading;
 
 namespace BitNet.Runtime.Model;
 
 /// <summary>
 /// Causal attention for a batch of prompt tokens whose keys and values are already in the cache: token i (at position
-/// p0 + i) attends to positions 0..p0 + i. Work items are (token, head) pairs, split across the pool.
+/// p0 + i) attends to positions 0..p0 + i. Work items are (token, head) pairs, split across the pool. Each pair runs
+/// exactly what decode runs for its position (<see cref="AttentionJob"/>), so the results are bit-identical.
 /// </summary>
-internal sealed class PrefillAttentionJob : ParallelJob
+internal sealed unsafe class PrefillAttentionJob : ParallelJob
 {
     private readonly int _contextLength;
     [ThreadStatic] private static float[]? t_scores;
+    [ThreadStatic] private static float[]? t_partials;
     private BitNetConfig _config = null!;
     private KvCache.KvCache _cache = null!;
     private PrefillState _state = null!;
@@ -30,6 +33,11 @@ internal sealed class PrefillAttentionJob : ParallelJob
 
     public override void Execute(int start, int end)
     {
+        if (_cache.Type != KvCache.KvCacheType.F32)
+        {
+            ExecuteCompact(start, end);
+            return;
+        }
         var c = _config;
         int headDim = c.HeadDimension, kvDim = c.KvDimension, group = c.HeadCount / c.KvHeadCount, d = c.EmbeddingLength;
         var scale = 1f / MathF.Sqrt(headDim);
@@ -41,6 +49,36 @@ internal sealed class PrefillAttentionJob : ParallelJob
             var count = _firstPosition + i + 1;
             AttentionJob.AttendHead(_state.Query.AsSpan(i * d + h * headDim, headDim), _cache.Keys(_layer, count), _cache.Values(_layer, count),
                                     count, h / group * headDim, kvDim, scale, scores.AsSpan(0, count), _state.Attention.AsSpan(i * d + h * headDim, headDim));
+        }
+    }
+
+    /// <summary>A compact cache: every segment's partial for the pair, then the same ordered merge as decode.</summary>
+    private void ExecuteCompact(int start, int end)
+    {
+        var c = _config;
+        int headDim = c.HeadDimension, group = c.HeadCount / c.KvHeadCount, d = c.EmbeddingLength;
+        var stride = CompactAttention.PartialLength(headDim);
+        var scale = 1f / MathF.Sqrt(headDim);
+        var length = CompactAttention.Segments(_contextLength) * stride;
+        // Partials for one pair per worker thread, allocated once per thread for the life of the process.
+        var partialsArray = t_partials is { } p && p.Length >= length ? p : t_partials = new float[length];
+        var layer = _cache.Layer(_layer);
+        fixed (float* partials = partialsArray)
+        {
+            for (var item = start; item < end; item++)
+            {
+                int i = item / c.HeadCount, h = item % c.HeadCount;
+                var count = _firstPosition + i + 1;
+                var segments = CompactAttention.Segments(count);
+                var query = ForwardState.Address(_state.Query) + i * d + h * headDim;
+                for (var segment = 0; segment < segments; segment++)
+                {
+                    var first = segment * CompactAttention.SegmentLength;
+                    CompactAttention.Segment(_cache.Type, layer, c.KvHeadCount, h / group, headDim, query, first,
+                                             Math.Min(count, first + CompactAttention.SegmentLength), scale, partials + segment * stride, KvRowKernels.DefaultPath);
+                }
+                CompactAttention.Merge(partials, segments, headDim, ForwardState.Address(_state.Attention) + i * d + h * headDim);
+            }
         }
     }
 }
