@@ -52,6 +52,22 @@ public sealed class GenerateCommandTests
         Assert.DoesNotContain("tok/s", text.Out, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("f32")]
+    [InlineData("f16")]
+    [InlineData("bf16")]
+    [InlineData("fp8")]
+    [InlineData("fp8-e5m2")]
+    [InlineData("int8")]
+    [InlineData("int4")]
+    public async Task KvCache_EveryTypeGenerates(string type)
+    {
+        var run = await CliRunner.RunAsync("generate", "Once upon a time", "--temperature", "0", "--max-tokens", "16", "--no-echo",
+                                           "--kv-cache", type, "--model", TinyModel.Path);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.NotEqual("", run.Out.Trim());
+    }
+
     [Fact]
     public async Task NoEcho_PrintsOnlyTheContinuation()
     {
