@@ -21,7 +21,7 @@ namespace BitNet.Extensions.AI;
 /// </para>
 /// <para>
 /// Values are checked when the runtime or client is created, and by
-/// <see cref="Microsoft.Extensions.DependencyInjection.BitNetServiceCollectionExtensions.AddBitNetChatClient"/> when the
+/// <see cref="Microsoft.Extensions.DependencyInjection.BitNetServiceCollectionExtensions.AddBitNetChatClient(Microsoft.Extensions.DependencyInjection.IServiceCollection, Action{BitNetChatClientOptions})"/> (and its overloads) when the
 /// host starts: an out-of-range value fails with a message naming the option, its value and the allowed range.
 /// </para>
 /// </remarks>

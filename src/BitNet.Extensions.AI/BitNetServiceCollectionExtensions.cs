@@ -1,6 +1,8 @@
 using BitNet.Extensions.AI;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -55,5 +57,75 @@ public static class BitNetServiceCollectionExtensions
         return services.AddChatClient(static provider => new BitNetChatClient(
             provider.GetRequiredService<BitNetRuntime>(),
             provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value));
+    }
+
+    /// <summary>
+    /// Registers the BitNet chat client as <see cref="AddBitNetChatClient(IServiceCollection, Action{BitNetChatClientOptions}?)"/>
+    /// does, with <see cref="BitNetChatClientOptions"/> bound from <paramref name="configuration"/> (e.g. the
+    /// <c>"BitNet"</c> section of appsettings.json: <c>{ "ModelPath": "…", "KvCache": "Int8", "Threads": 2 }</c>) and then
+    /// adjusted by <paramref name="configure"/>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The configuration section holding the options.</param>
+    /// <param name="configure">Runs after binding; null for none.</param>
+    /// <returns>The builder of the <see cref="IChatClient"/> pipeline.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is null.</exception>
+    public static ChatClientBuilder AddBitNetChatClient(this IServiceCollection services, IConfiguration configuration,
+                                                        Action<BitNetChatClientOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<BitNetChatClientOptions>().Bind(configuration);
+        return services.AddBitNetChatClient(configure);
+    }
+
+    /// <summary>
+    /// Registers the BitNet chat client on a host (<c>Host.CreateApplicationBuilder</c>, <c>WebApplication.CreateBuilder</c>),
+    /// with <see cref="BitNetChatClientOptions"/> bound from the configuration section <paramref name="sectionName"/> and
+    /// then adjusted by <paramref name="configure"/>. Invalid options stop the host when it starts.
+    /// </summary>
+    /// <param name="builder">The host application builder.</param>
+    /// <param name="sectionName">The configuration section of the options; default <c>"BitNet"</c>.</param>
+    /// <param name="configure">Runs after binding; null for none.</param>
+    /// <returns>The builder of the <see cref="IChatClient"/> pipeline.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="sectionName"/> is null.</exception>
+    public static ChatClientBuilder AddBitNetChatClient(this IHostApplicationBuilder builder, string sectionName = "BitNet",
+                                                        Action<BitNetChatClientOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(sectionName);
+        return builder.Services.AddBitNetChatClient(builder.Configuration.GetSection(sectionName), configure);
+    }
+
+    /// <summary>
+    /// Registers a BitNet chat client under <paramref name="serviceKey"/> (resolve it with
+    /// <c>[FromKeyedServices("…")] IChatClient</c> or <c>GetRequiredKeyedService&lt;IChatClient&gt;("…")</c>), with options
+    /// named after the key (so <c>services.Configure&lt;BitNetChatClientOptions&gt;("…", section)</c> also applies) and
+    /// validated on start. A keyed client gets its own <see cref="BitNetRuntime"/> (registered under the same key), since
+    /// it may name another model; clients resolved under one key share it.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="serviceKey">The key, also the options' name.</param>
+    /// <param name="configure">Configures the named options; null keeps the defaults.</param>
+    /// <returns>The builder of the keyed <see cref="IChatClient"/> pipeline.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="serviceKey"/> is null.</exception>
+    public static ChatClientBuilder AddKeyedBitNetChatClient(this IServiceCollection services, string serviceKey,
+                                                             Action<BitNetChatClientOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(serviceKey);
+
+        var options = services.AddOptions<BitNetChatClientOptions>(serviceKey);
+        if (configure is not null) options.Configure(configure);
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BitNetChatClientOptions>, BitNetChatClientOptionsValidator>());
+
+        services.TryAddKeyedSingleton(serviceKey, static (provider, key) => BitNetRuntime.Load(
+            provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get((string)key!),
+            provider.GetService<ILogger<BitNetRuntime>>()));
+
+        return services.AddKeyedChatClient(serviceKey, provider => new BitNetChatClient(
+            provider.GetRequiredKeyedService<BitNetRuntime>(serviceKey),
+            provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey)));
     }
 }
