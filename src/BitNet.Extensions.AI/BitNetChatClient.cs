@@ -245,6 +245,17 @@ public sealed class BitNetChatClient : IChatClient
         return (prompt, generationOptions);
     }
 
+    /// <summary>
+    /// Runs <paramref name="text"/> as a greedy user request of at most <paramref name="maxTokens"/> tokens through the
+    /// same path as a real request (formatting, tokenization, prefill, decode), recorded as warm-up in the telemetry.
+    /// </summary>
+    internal async Task WarmUpAsync(string text, int maxTokens, CancellationToken cancellationToken)
+    {
+        var (prompt, generationOptions) = PrepareRequest([new ChatMessage(ChatRole.User, text)],
+                                                         new ChatOptions { Temperature = 0, MaxOutputTokens = maxTokens });
+        await _runtime.GenerateAsync(prompt, generationOptions, output: null, cancellationToken, warmUp: true).ConfigureAwait(false);
+    }
+
     private async Task<ChatResponse> GetResponseCoreAsync(ChatPrompt prompt, GenerationOptions options, CancellationToken cancellationToken)
     {
         var id = NewResponseId();

@@ -133,6 +133,19 @@ public sealed class BitNetChatClientOptions
     public int? MaxOutputTokens { get; set; }
 
     /// <summary>
+    /// Whether <c>AddBitNetChatClient</c>'s hosted service runs <see cref="WarmUpPrompts"/> when the host starts, so that
+    /// the first real request does not pay for JIT compilation, page faults on the weights and cold caches (measured in
+    /// docs/benchmarks.md). Default <see langword="true"/>. The host's start waits for it.
+    /// </summary>
+    public bool WarmUp { get; set; } = true;
+
+    /// <summary>Short representative prompts the warm-up runs, each as a greedy request. Default: one story opening.</summary>
+    public IList<string> WarmUpPrompts { get; set; } = ["Once upon a time"];
+
+    /// <summary>Tokens each warm-up prompt generates (decode is warmed too). Default 8; must be 1 to 256.</summary>
+    public int WarmUpMaxTokens { get; set; } = 8;
+
+    /// <summary>
     /// The model id reported in responses and in <see cref="ChatClientMetadata.DefaultModelId"/>.
     /// <see langword="null"/> (the default) uses the model's own id (GGUF <c>general.name</c>, else the file name).
     /// </summary>

@@ -61,6 +61,10 @@ internal sealed class BitNetChatClientOptionsValidator : IValidateOptions<BitNet
             failures.Add(Failure(nameof(options.MinP), options.MinP, "[0, 1) (0 disables min-p)"));
         if (options.MaxOutputTokens is < 1)
             failures.Add(Failure(nameof(options.MaxOutputTokens), options.MaxOutputTokens, ">= 1, or null for the rest of the context"));
+        if (options.WarmUpMaxTokens is < 1 or > 256)
+            failures.Add(Failure(nameof(options.WarmUpMaxTokens), options.WarmUpMaxTokens, "1 to 256"));
+        if (options.WarmUpPrompts is null)
+            failures.Add(Failure(nameof(options.WarmUpPrompts), "null", "a list of prompts (empty for none)"));
         if (options.ModelId is { } modelId && string.IsNullOrWhiteSpace(modelId))
             failures.Add(Failure(nameof(options.ModelId), $"\"{modelId}\"", "a non-blank id, or null for the model's own id"));
 

@@ -55,6 +55,7 @@ public sealed class BitNetRuntime : IDisposable
     private readonly bool _ownsModel;
     private readonly ILogger _logger;
     private int _disposed;
+    private int _completedRequests;
 
     /// <summary>Creates a runtime around a model that is already loaded. The runtime does not dispose the model.</summary>
     /// <param name="model">The model to run.</param>
@@ -163,11 +164,11 @@ public sealed class BitNetRuntime : IDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The runtime is, or was while the request ran, disposed.</exception>
     internal Task<GenerationResult> GenerateAsync(ChatPrompt prompt, GenerationOptions options, ChannelWriter<string>? output,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool warmUp = false)
     {
         Throw.IfDisposed(Volatile.Read(ref _disposed) != 0, this);
         // One work item per request; CancellationToken.None so that the delegate always runs and completes the channel.
-        return Task.Run(() => GenerateCoreAsync(prompt, options, output, cancellationToken), CancellationToken.None);
+        return Task.Run(() => GenerateCoreAsync(prompt, options, output, cancellationToken, warmUp), CancellationToken.None);
     }
 
     /// <summary>Creates the bounded channel a streaming request hands its text through.</summary>
@@ -180,8 +181,9 @@ public sealed class BitNetRuntime : IDisposable
         });
 
     private async Task<GenerationResult> GenerateCoreAsync(ChatPrompt prompt, GenerationOptions options, ChannelWriter<string>? output,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool warmUp)
     {
+        var started = Stopwatch.GetTimestamp();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         var token = linked.Token;
         try
@@ -191,13 +193,20 @@ public sealed class BitNetRuntime : IDisposable
             // The session may hold an earlier request's tokens: only what differs from them is evaluated.
             var generation = new TextGeneration(Model, promptIds, options, lease.Session, reuseCachedPrefix: true);
             var collected = output is null ? new StringBuilder() : null;
+            var firstToken = true;
             foreach (var piece in generation.Run(token))
             {
+                if (firstToken)
+                {
+                    firstToken = false;
+                    RecordTimeToFirstToken(started, warmUp);
+                }
                 if (piece.Text.Length == 0) continue;
                 if (collected is not null) collected.Append(piece.Text);
                 else if (!output!.TryWrite(piece.Text)) await output.WriteAsync(piece.Text, token).ConfigureAwait(false);
             }
 
+            Interlocked.Increment(ref _completedRequests);
             return new GenerationResult(collected?.ToString(), generation.FinishReason!.Value, generation.PromptTokenCount,
                 generation.GeneratedIds.Count, generation.CachedPromptTokens);
         }
@@ -214,6 +223,14 @@ public sealed class BitNetRuntime : IDisposable
         {
             output?.TryComplete();
         }
+    }
+
+    private void RecordTimeToFirstToken(long started, bool warmUp)
+    {
+        if (!BitNetTelemetry.TimeToFirstToken.Enabled) return;
+        BitNetTelemetry.TimeToFirstToken.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
+            new KeyValuePair<string, object?>("bitnet.warm", Volatile.Read(ref _completedRequests) > 0),
+            new KeyValuePair<string, object?>("bitnet.warmup", warmUp));
     }
 
     /// <summary>

@@ -35,6 +35,10 @@ public static class BitNetServiceCollectionExtensions
     /// loaded model). The model is loaded when the runtime is first resolved, and the container disposes it.
     /// </description></item>
     /// <item><description>
+    /// A hosted service that warms the runtime when the host starts (<see cref="BitNetChatClientOptions.WarmUp"/>, on by
+    /// default; without a host nothing runs it).
+    /// </description></item>
+    /// <item><description>
     /// The <see cref="IChatClient"/> pipeline (a singleton) around a <see cref="BitNetChatClient"/> on that runtime. No
     /// middleware is added here; function invocation in particular is the caller's choice.
     /// </description></item>
@@ -53,6 +57,8 @@ public static class BitNetServiceCollectionExtensions
         services.TryAddSingleton(static provider => BitNetRuntime.Load(
             provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value,
             provider.GetService<ILogger<BitNetRuntime>>()));
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BitNetWarmUpService>());
 
         return services.AddChatClient(static provider => new BitNetChatClient(
             provider.GetRequiredService<BitNetRuntime>(),
