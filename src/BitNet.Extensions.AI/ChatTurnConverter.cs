@@ -28,23 +28,8 @@ internal static class ChatTurnConverter
                 throw new NotSupportedException(
                     $"Message {index} has the role 'tool'. This BitNet model's chat format has no tool turns, so tool messages cannot be rendered.");
 
-            var text = new StringBuilder();
-            foreach (var content in message.Contents)
-            {
-                switch (content)
-                {
-                    case TextContent textContent:
-                        text.Append(textContent.Text);
-                        break;
-                    case UsageContent:
-                        break;
-                    default:
-                        throw new NotSupportedException(
-                            $"Message {index} ({message.Role}) contains {content.GetType().Name}. The BitNet model reads text only; " +
-                            "remove the non-text content or turn it into text.");
-                }
-            }
-            turns.Add(new ChatTurn(message.Role.Value, text.ToString()));
+            var text = MessageText.Of(message, index, "The BitNet model");
+            turns.Add(new ChatTurn(message.Role.Value, text));
             index++;
         }
         return turns;

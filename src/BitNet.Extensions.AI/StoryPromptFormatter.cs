@@ -76,29 +76,13 @@ internal static class StoryPromptFormatter
             throw new NotSupportedException(
                 $"Message {index} has the role 'tool'. The BitNet story model does not call tools, so tool messages cannot be rendered.");
 
-        var text = new StringBuilder();
-        foreach (var content in message.Contents)
-        {
-            switch (content)
-            {
-                case TextContent textContent:
-                    text.Append(textContent.Text);
-                    break;
-                case UsageContent:
-                    break;
-                default:
-                    throw new NotSupportedException(
-                        $"Message {index} ({message.Role}) contains {content.GetType().Name}. The BitNet story model reads text only; " +
-                        "remove the non-text content or turn it into text.");
-            }
-        }
-
-        if (string.IsNullOrWhiteSpace(text.ToString())) return;
+        var text = MessageText.Of(message, index, "The BitNet story model");
+        if (string.IsNullOrWhiteSpace(text)) return;
         if (NeedsSeparator(story, text)) story.Append(' ');
         story.Append(text);
     }
 
-    private static bool NeedsSeparator(StringBuilder story, StringBuilder next) =>
+    private static bool NeedsSeparator(StringBuilder story, string next) =>
         story.Length > 0 && !char.IsWhiteSpace(story[^1]) && !char.IsWhiteSpace(next[0]) && !IsClosingPunctuation(next[0]);
 
     private static bool IsClosingPunctuation(char c) =>

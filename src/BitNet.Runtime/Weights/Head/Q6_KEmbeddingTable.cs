@@ -13,29 +13,11 @@ namespace BitNet.Runtime.Weights.Head;
 /// </summary>
 /// <remarks>The head quantizes its input to Q8_K once per token (<see cref="HeadActivations.QuantizeQ8_K"/>) and sums
 /// int8 products per block (<see cref="Q6_KDot"/>), as ggml's Q6_K × Q8_K dot does. Byte layout: see <see cref="Q6_KDot"/>.</remarks>
-internal sealed unsafe class Q6_KEmbeddingTable : EmbeddingTable
+internal sealed unsafe class Q6_KEmbeddingTable : BlockEmbeddingTable
 {
-    private readonly int _blocks;
-    private readonly long _rowBytes;
-
     public Q6_KEmbeddingTable(GgufFile file, GgufTensorInfo tensor)
-        : base(tensor, checked(tensor.ElementCount / Q6_KDot.BlockElements * Q6_KDot.BlockBytes))
+        : base(file, tensor, "Q6_K", Q6_KDot.BlockElements, Q6_KDot.BlockBytes, stepOffset: 208)
     {
-        if (tensor.RowLength % Q6_KDot.BlockElements != 0)
-            throw new GgufFormatException(tensor.Name, tensor.DataOffset, $"Q6_K rows are whole blocks of {Q6_KDot.BlockElements}; the row length is {tensor.RowLength}.", file.SourceName);
-        _blocks = Dimension / Q6_KDot.BlockElements;
-        _rowBytes = (long)_blocks * Q6_KDot.BlockBytes;
-        Allocate();
-        try
-        {
-            CopyRowsChecked(file, tensor, _rowBytes, (rows, count) => FirstNonFiniteStep((byte*)rows, count * _blocks) is var block and >= 0 ? (int)(block / _blocks) : -1,
-                "a super-block's F16 step d is NaN or infinite.");
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
     }
 
     public override KernelPath DefaultPath => Q6_KDot.DefaultPath;
@@ -45,8 +27,8 @@ internal sealed unsafe class Q6_KEmbeddingTable : EmbeddingTable
     /// <summary>ggml's <c>dequantize_row_q6_K</c>: y = d · s · (u − 32), evaluated in that order.</summary>
     public override void CopyRow(int token, Span<float> destination)
     {
-        var row = Data + token * _rowBytes;
-        for (var b = 0; b < _blocks; b++)
+        var row = Data + token * RowBytes;
+        for (var b = 0; b < Blocks; b++)
         {
             var block = row + b * Q6_KDot.BlockBytes;
             var d = HalfBits.ToSingle(*(ushort*)(block + 208));
@@ -74,13 +56,6 @@ internal sealed unsafe class Q6_KEmbeddingTable : EmbeddingTable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Logits(float* x, HeadActivations quantized, float* logits, int start, int end, KernelPath path)
     {
-        for (var v = start; v < end; v++) logits[v] = Q6_KDot.Dot(Data + v * _rowBytes, quantized, _blocks, path);
-    }
-
-    private static long FirstNonFiniteStep(byte* blocks, long count)
-    {
-        for (long b = 0; b < count; b++)
-            if (HalfBits.IsNonFinite(*(ushort*)(blocks + b * Q6_KDot.BlockBytes + 208))) return b;
-        return -1;
+        for (var v = start; v < end; v++) logits[v] = Q6_KDot.Dot(Data + v * RowBytes, quantized, Blocks, path);
     }
 }

@@ -12,29 +12,11 @@ namespace BitNet.Runtime.Weights.Head;
 /// </summary>
 /// <remarks>The head quantizes its input to Q8_0 once per token (<see cref="HeadActivations.QuantizeQ8_0"/>) and sums
 /// int8 products per block (<see cref="Q8_0Dot"/>), as ggml's Q8_0 × Q8_0 dot does.</remarks>
-internal sealed unsafe class Q8_0EmbeddingTable : EmbeddingTable
+internal sealed unsafe class Q8_0EmbeddingTable : BlockEmbeddingTable
 {
-    private readonly int _blocks;
-    private readonly long _rowBytes;
-
     public Q8_0EmbeddingTable(GgufFile file, GgufTensorInfo tensor)
-        : base(tensor, checked(tensor.ElementCount / Q8_0Dot.BlockElements * Q8_0Dot.BlockBytes))
+        : base(file, tensor, "Q8_0", Q8_0Dot.BlockElements, Q8_0Dot.BlockBytes, stepOffset: 0)
     {
-        if (tensor.RowLength % Q8_0Dot.BlockElements != 0)
-            throw new GgufFormatException(tensor.Name, tensor.DataOffset, $"Q8_0 rows are whole blocks of {Q8_0Dot.BlockElements}; the row length is {tensor.RowLength}.", file.SourceName);
-        _blocks = Dimension / Q8_0Dot.BlockElements;
-        _rowBytes = (long)_blocks * Q8_0Dot.BlockBytes;
-        Allocate();
-        try
-        {
-            CopyRowsChecked(file, tensor, _rowBytes, (rows, count) => FirstNonFiniteStep((byte*)rows, count * _blocks) is var block and >= 0 ? (int)(block / _blocks) : -1,
-                "a block's F16 step d is NaN or infinite.");
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
     }
 
     public override KernelPath DefaultPath => Q8_0Dot.DefaultPath;
@@ -44,8 +26,8 @@ internal sealed unsafe class Q8_0EmbeddingTable : EmbeddingTable
     /// <summary>ggml's <c>dequantize_row_q8_0</c>: y = q · d.</summary>
     public override void CopyRow(int token, Span<float> destination)
     {
-        var row = Data + token * _rowBytes;
-        for (var b = 0; b < _blocks; b++)
+        var row = Data + token * RowBytes;
+        for (var b = 0; b < Blocks; b++)
         {
             var block = row + b * Q8_0Dot.BlockBytes;
             var d = HalfBits.ToSingle(*(ushort*)block);
@@ -59,13 +41,6 @@ internal sealed unsafe class Q8_0EmbeddingTable : EmbeddingTable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Logits(float* x, HeadActivations quantized, float* logits, int start, int end, KernelPath path)
     {
-        for (var v = start; v < end; v++) logits[v] = Q8_0Dot.Dot(Data + v * _rowBytes, quantized, _blocks, path);
-    }
-
-    private static long FirstNonFiniteStep(byte* blocks, long count)
-    {
-        for (long b = 0; b < count; b++)
-            if (HalfBits.IsNonFinite(*(ushort*)(blocks + b * Q8_0Dot.BlockBytes))) return b;
-        return -1;
+        for (var v = start; v < end; v++) logits[v] = Q8_0Dot.Dot(Data + v * RowBytes, quantized, Blocks, path);
     }
 }
