@@ -58,7 +58,10 @@ public static class BitNetServiceCollectionExtensions
             provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value,
             provider.GetService<ILogger<BitNetRuntime>>()));
 
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BitNetWarmUpService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BitNetWarmUpService>(static provider => new BitNetWarmUpService(
+            provider.GetRequiredService<BitNetRuntime>(),
+            provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value,
+            provider.GetService<ILogger<BitNetWarmUpService>>())));
 
         return services.AddChatClient(static provider => new BitNetChatClient(
             provider.GetRequiredService<BitNetRuntime>(),
@@ -108,7 +111,9 @@ public static class BitNetServiceCollectionExtensions
     /// <c>[FromKeyedServices("…")] IChatClient</c> or <c>GetRequiredKeyedService&lt;IChatClient&gt;("…")</c>), with options
     /// named after the key (so <c>services.Configure&lt;BitNetChatClientOptions&gt;("…", section)</c> also applies) and
     /// validated on start. A keyed client gets its own <see cref="BitNetRuntime"/> (registered under the same key), since
-    /// it may name another model; clients resolved under one key share it.
+    /// it may name another model; clients resolved under one key share it. A hosted service warms that runtime when the
+    /// host starts, as for <see cref="AddBitNetChatClient(IServiceCollection, Action{BitNetChatClientOptions}?)"/>, with
+    /// the key's options (<see cref="BitNetChatClientOptions.WarmUp"/>).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="serviceKey">The key, also the options' name.</param>
@@ -126,9 +131,17 @@ public static class BitNetServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BitNetChatClientOptions>, BitNetChatClientOptionsValidator>());
 
-        services.TryAddKeyedSingleton(serviceKey, static (provider, key) => BitNetRuntime.Load(
-            provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get((string)key!),
-            provider.GetService<ILogger<BitNetRuntime>>()));
+        // One runtime per key, and one warm-up with it: registering the same key again adds neither.
+        if (!services.Any(d => d.IsKeyedService && d.ServiceType == typeof(BitNetRuntime) && Equals(d.ServiceKey, serviceKey)))
+        {
+            services.AddKeyedSingleton(serviceKey, static (provider, key) => BitNetRuntime.Load(
+                provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get((string)key!),
+                provider.GetService<ILogger<BitNetRuntime>>()));
+            services.AddSingleton<IHostedService>(provider => new BitNetWarmUpService(
+                provider.GetRequiredKeyedService<BitNetRuntime>(serviceKey),
+                provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey),
+                provider.GetService<ILogger<BitNetWarmUpService>>()));
+        }
 
         return services.AddKeyedChatClient(serviceKey, provider => new BitNetChatClient(
             provider.GetRequiredKeyedService<BitNetRuntime>(serviceKey),

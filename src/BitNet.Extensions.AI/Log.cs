@@ -17,6 +17,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Disposed the BitNet runtime for model '{ModelId}'.")]
     public static partial void RuntimeDisposed(ILogger logger, string modelId);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Warmed up the BitNet runtime with {PromptCount} prompt(s) in {ElapsedMilliseconds} ms.")]
-    public static partial void WarmedUp(ILogger logger, int promptCount, long elapsedMilliseconds);
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Warmed up the BitNet runtime of model '{ModelId}' with {PromptCount} prompt(s) in {ElapsedMilliseconds} ms.")]
+    public static partial void WarmedUp(ILogger logger, string modelId, int promptCount, long elapsedMilliseconds);
 }

@@ -69,6 +69,42 @@ public sealed class WarmUpTests
     }
 
     [Fact]
+    public async Task HostStart_WarmsEveryKeyedRuntime_WithItsOwnOptions_OncePerKey()
+    {
+        using var recorder = new TimeToFirstTokenRecorder();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddKeyedBitNetChatClient("small", o =>
+        {
+            o.ModelPath = TinyModel.Path;
+            o.WarmUpPrompts = ["Once upon a time"];
+            o.WarmUpMaxTokens = 2;
+        });
+        builder.Services.AddKeyedBitNetChatClient("small"); // the same key again: still one runtime, one warm-up
+        builder.Services.AddKeyedBitNetChatClient("story", o =>
+        {
+            o.ModelPath = TinyModel.Path;
+            o.WarmUpPrompts = ["The cat", "A dog", "The sun"];
+            o.WarmUpMaxTokens = 2;
+        });
+        builder.Services.AddKeyedBitNetChatClient("cold", o =>
+        {
+            o.ModelPath = TinyModel.Path;
+            o.WarmUp = false;
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        Assert.Equal(4, recorder.Where(warmUp: true).Count); // 1 + 3 prompts; none for "cold"
+        Assert.Equal(2, recorder.Durations.Count);           // one warm-up per warmed runtime
+
+        foreach (var key in new[] { "small", "story", "cold" })
+            await host.Services.GetRequiredKeyedService<IChatClient>(key).GetResponseAsync("A bird", new ChatOptions { MaxOutputTokens = 2 });
+        Assert.Equal([true, true, false], recorder.Where(warmUp: false).Select(r => r.Warm));
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task InvalidWarmUpTokens_StopTheHost()
     {
         var builder = Host.CreateApplicationBuilder();
