@@ -1,14 +1,15 @@
-// AgentDemo: a Microsoft Agent Framework agent that tells a story with the BitNet model shipped with the library.
+// AgentDemo: a storyteller agent on the BitNet model shipped with the library, run with the Microsoft Agent Framework
+// and then with Semantic Kernel, both with instructions and a plugin, streaming the story to the console.
 //
 //   dotnet run --project samples/AgentDemo                       (uses a default beginning)
 //   dotnet run --project samples/AgentDemo -- "The little robot"  (your own beginning)
 //
-// The shipped model is a 4M-parameter TinyStories model: it continues stories, it does not follow instructions. The
-// BitNet chat client therefore renders the conversation as a story and leaves instructions out of the prompt: the
-// ChatClientAgent passes its instructions as ChatOptions.Instructions, which the client ignores (as it ignores system
-// messages). Here they document the agent's role.
+// The shipped model is a 4M-parameter TinyStories model: it continues stories, it does not follow instructions or call
+// tools. The BitNet chat client therefore renders the conversation as a story and leaves the instructions out of the
+// prompt, and the plugin is offered but not called. The code is what an app with an instruction-following BitNet model
+// (bitnet-b1.58-2B-4T) would run: set ModelPath and both agents use it.
+using AgentDemo;
 using BitNet.Extensions.AI;
-using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,7 +20,7 @@ var beginning = args.Length > 0 ? string.Join(' ', args) : "Once upon a time, a 
 // The command line is the story, so it is not passed to the host as configuration.
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Services.AddBitNetChatClient(options =>
+builder.Services.AddStoryteller(options =>
 {
     // null: the model that ships with the library, copied next to this app.
     options.ModelPath = null;
@@ -28,28 +29,28 @@ builder.Services.AddBitNetChatClient(options =>
 });
 
 using var host = builder.Build();
-await host.StartAsync();
+await host.StartAsync(); // loads and warms the model
 var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+var metadata = host.Services.GetRequiredService<IChatClient>().GetService<ChatClientMetadata>();
 
-var chatClient = host.Services.GetRequiredService<IChatClient>();
-var metadata = chatClient.GetService<ChatClientMetadata>();
-AIAgent storyteller = new ChatClientAgent(
-    chatClient,
-    instructions: "You tell short, happy stories for children. Continue the story the user begins.",
-    name: "Storyteller");
-
-Console.WriteLine($"{storyteller.Name} ({metadata?.ProviderName}, model '{metadata?.DefaultModelId}'):");
-Console.WriteLine();
-Console.Write(beginning);
 try
 {
-    await foreach (var update in storyteller.RunStreamingAsync(beginning, cancellationToken: stopping))
-        Console.Write(update.Text);
+    Console.WriteLine($"{Storyteller.Name}, Microsoft Agent Framework ({metadata?.ProviderName}, model '{metadata?.DefaultModelId}'):");
+    Console.WriteLine();
+    Console.Write(beginning);
+    await Storyteller.TellWithAgentFrameworkAsync(host.Services, beginning, Console.Out, stopping);
+    Console.WriteLine();
+    Console.WriteLine();
+
+    Console.WriteLine($"{Storyteller.Name}, Semantic Kernel:");
+    Console.WriteLine();
+    Console.Write(beginning);
+    await Storyteller.TellWithSemanticKernelAsync(host.Services, beginning, Console.Out, stopping);
+    Console.WriteLine();
 }
 catch (OperationCanceledException) when (stopping.IsCancellationRequested)
 {
     // Ctrl+C: stop quietly.
 }
 
-Console.WriteLine();
 await host.StopAsync();

@@ -1,9 +1,13 @@
+using AgentDemo;
+using BitNet.Runtime.Model;
+using BitNet.Tests;
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BitNet.Extensions.AI.Tests;
 
-/// <summary>The Microsoft Agent Framework's ChatClientAgent over the BitNet client, as in samples/AgentDemo.</summary>
+/// <summary>The Microsoft Agent Framework's ChatClientAgent over the BitNet client, and samples/AgentDemo's own code.</summary>
 public sealed class AgentTests
 {
     private const string Instructions = "You tell short, happy stories for children. Continue the story the user begins.";
@@ -34,5 +38,35 @@ public sealed class AgentTests
 
         Assert.True(pieces.Count > 1);
         Assert.Equal(expected.Text, string.Concat(pieces));
+    }
+
+    [Fact]
+    public async Task AgentDemo_BothAgents_StreamTheStory_WithTheirPluginOffered()
+    {
+        CallCountingChatClient? model = null;
+        var services = new ServiceCollection().AddStoryteller(
+            o =>
+            {
+                o.ModelPath = TinyModel.Path;
+                o.ActivationQuantization = ActivationQuantization.None; // as SharedModel, so that the texts compare exactly
+                o.Temperature = 0;
+                o.MaxOutputTokens = 30;
+            },
+            pipeline => pipeline.Use(inner => model = new CallCountingChatClient(inner)));
+        await using var provider = services.BuildServiceProvider();
+        using var direct = SharedModel.CreateClient();
+        var expected = (await direct.GetResponseAsync("Once upon a time, a little fox", SharedModel.GreedyChat(30))).Text;
+        using var console = new StringWriter();
+
+        var agentFramework = await Storyteller.TellWithAgentFrameworkAsync(provider, "Once upon a time, a little fox", console);
+        Assert.Contains(model!.LastOptions!.Tools!, t => t.Name.Contains(nameof(StoryPlugin.ChooseHero), StringComparison.Ordinal));
+        var semanticKernel = await Storyteller.TellWithSemanticKernelAsync(provider, "Once upon a time, a little fox", console);
+        Assert.Contains(model.LastOptions!.Tools!, t => t.Name.Contains(nameof(StoryPlugin.ChooseHero), StringComparison.Ordinal));
+
+        // The instructions stay out of the story prompt: both tell the client's own story, and stream it to the console.
+        Assert.Equal(expected, agentFramework);
+        Assert.Equal(expected, semanticKernel);
+        Assert.Equal(expected + expected, console.ToString());
+        Assert.Equal(2, model.CallCount); // the plugin was offered, not called
     }
 }
