@@ -85,6 +85,11 @@ internal sealed class EmbedCommand
         command.Options.Add(_count);
         command.Options.Add(_threads);
         command.Options.Add(_json);
+        command.Validators.Add(r =>
+        {
+            var modes = ((r.GetValue(_texts)?.Length ?? 0) > 0 ? 1 : 0) + (r.GetValue(_retrieval) is not null ? 1 : 0) + (r.GetValue(_speed) ? 1 : 0);
+            if (modes != 1) r.AddError("Give texts to embed, --retrieval FILE, or --speed: exactly one of them.");
+        });
         command.SetAction((result, cancellationToken) => Task.FromResult(Run(result, cancellationToken)));
         return command;
     }
@@ -94,9 +99,6 @@ internal sealed class EmbedCommand
         var texts = result.GetValue(_texts) ?? [];
         var file = result.GetValue(_retrieval);
         var speed = result.GetValue(_speed);
-        var modes = (texts.Length > 0 ? 1 : 0) + (file is not null ? 1 : 0) + (speed ? 1 : 0);
-        if (modes != 1)
-            throw new ArgumentException("Give texts to embed, --retrieval FILE, or --speed (exactly one of them). See 'bitnet embed --help'.");
 
         var options = _model.Read(result) with { Threads = result.GetValue(_threads) };
         if (speed) options = options with { ContextLength = options.ContextLength ?? result.GetValue(_tokens) };
