@@ -39,6 +39,9 @@ namespace BitNet.Extensions.AI;
 /// input takes one of its <see cref="BitNetRuntime.MaxConcurrentRequests"/> request slots and a session of its own in
 /// turn (never one a running request holds), on a worker thread, never the caller's. The cancellation token is checked
 /// before each input and between batches of its tokens, and cancellation raises <see cref="OperationCanceledException"/>.
+/// An input takes its session as a new conversation would (<see cref="BitNetRuntime"/>, prefix reuse): with the default
+/// pool that may be the least recently used idle session, whose conversation then loses its cached prefix (a slower
+/// next turn, never a different answer); <see cref="BitNetChatClientOptions.MaxRetainedKvCacheBytes"/> keeps more.
 /// </para>
 /// </remarks>
 public sealed class BitNetEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
