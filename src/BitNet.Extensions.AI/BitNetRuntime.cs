@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
 using BitNet.Runtime;
+using BitNet.Runtime.Embeddings;
 using BitNet.Runtime.Generation;
 using BitNet.Runtime.Model;
 using Microsoft.Extensions.Logging;
@@ -89,10 +90,14 @@ public sealed class BitNetRuntime : IDisposable
         _sessions = new SessionPool(model, options.MaxRetainedKvCacheBytes, MaxConcurrentRequests, options.EnablePrefixReuse);
         _ownsModel = ownsModel;
         _logger = logger;
+        Embedder = new TextEmbedder(model);
     }
 
     /// <summary>The model every request runs on.</summary>
     public BitNetModel Model { get; }
+
+    /// <summary>Computes the embeddings of <see cref="BitNetEmbeddingGenerator"/>s on this runtime.</summary>
+    internal TextEmbedder Embedder { get; }
 
     /// <summary>The most requests that generate at the same time.</summary>
     public int MaxConcurrentRequests { get; }
@@ -167,9 +172,68 @@ public sealed class BitNetRuntime : IDisposable
         CancellationToken cancellationToken, bool warmUp = false)
     {
         Throw.IfDisposed(Volatile.Read(ref _disposed) != 0, this);
-        // One work item per request; CancellationToken.None so that the delegate always runs and completes the channel.
-        return Task.Run(() => GenerateCoreAsync(prompt, options, output, cancellationToken, warmUp), CancellationToken.None);
+        return RunOnWorker(token => GenerateCoreAsync(prompt, options, output, token, warmUp), cancellationToken);
     }
+
+    /// <summary>
+    /// Embeds <paramref name="texts"/> on a worker (<see cref="TextEmbedder"/>), in order, into
+    /// <paramref name="destinations"/> (one array of <see cref="TextEmbedder.Dimensions"/> floats per text). Every text is
+    /// tokenized and checked against the context first; then each takes a request slot and a session of its own turn, so
+    /// that chat requests waiting for a slot are served between the texts of a long batch.
+    /// </summary>
+    /// <returns>The tokens evaluated, BOS included.</returns>
+    /// <exception cref="ContextLengthExceededException">A text does not fit in the context (nothing is embedded).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The runtime is, or was while the request ran, disposed.</exception>
+    internal Task<int> EmbedAsync(IReadOnlyList<string> texts, float[][] destinations, CancellationToken cancellationToken)
+    {
+        Throw.IfDisposed(Volatile.Read(ref _disposed) != 0, this);
+        return RunOnWorker(token => EmbedCoreAsync(texts, destinations, token), cancellationToken);
+    }
+
+    private async Task<int> EmbedCoreAsync(IReadOnlyList<string> texts, float[][] destinations, CancellationToken cancellationToken)
+    {
+        var ids = new int[texts.Count][];
+        var tokens = 0;
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = Embedder.Tokenize(texts[i], $"Input {i} (counting from 0) to embed");
+            tokens += ids[i].Length;
+        }
+
+        for (var i = 0; i < ids.Length; i++)
+        {
+            // The session goes back holding this text's cache entries, which a prompt that starts the same way may reuse.
+            using var lease = await AcquireSessionAsync(ids[i], cancellationToken).ConfigureAwait(false);
+            Embedder.Embed(lease.Session, ids[i], destinations[i], cancellationToken);
+        }
+        return tokens;
+    }
+
+    /// <summary>
+    /// Runs a request's <paramref name="work"/> on one thread-pool work item, with a token that the caller's
+    /// <paramref name="cancellationToken"/> and the runtime's disposal both cancel. The caller's cancellation surfaces as
+    /// an <see cref="OperationCanceledException"/> for its own token, disposal as <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    private Task<T> RunOnWorker<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        // CancellationToken.None so that the work always starts (a streaming request must complete its channel).
+        Task.Run(async () =>
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+            try
+            {
+                return await work(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Report the caller's token, not the linked one.
+                throw new OperationCanceledException(cancellationToken);
+            }
+            catch (OperationCanceledException e) when (_stopping.IsCancellationRequested)
+            {
+                throw new ObjectDisposedException(GetType().FullName, e);
+            }
+        }, CancellationToken.None);
 
     /// <summary>Creates the bounded channel a streaming request hands its text through.</summary>
     internal static Channel<string> CreateStreamChannel() =>
@@ -181,11 +245,9 @@ public sealed class BitNetRuntime : IDisposable
         });
 
     private async Task<GenerationResult> GenerateCoreAsync(ChatPrompt prompt, GenerationOptions options, ChannelWriter<string>? output,
-        CancellationToken cancellationToken, bool warmUp)
+        CancellationToken token, bool warmUp)
     {
         var started = Stopwatch.GetTimestamp();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-        var token = linked.Token;
         try
         {
             var promptIds = Tokenize(prompt, options);
@@ -209,15 +271,6 @@ public sealed class BitNetRuntime : IDisposable
             Interlocked.Increment(ref _completedRequests);
             return new GenerationResult(collected?.ToString(), generation.FinishReason!.Value, generation.PromptTokenCount,
                 generation.GeneratedIds.Count, generation.CachedPromptTokens);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Report the caller's token, not the linked one.
-            throw new OperationCanceledException(cancellationToken);
-        }
-        catch (OperationCanceledException e) when (_stopping.IsCancellationRequested)
-        {
-            throw new ObjectDisposedException(GetType().FullName, e);
         }
         finally
         {

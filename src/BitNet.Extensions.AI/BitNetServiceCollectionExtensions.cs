@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the BitNet chat client with dependency injection.</summary>
+/// <summary>Registers the BitNet chat client and embedding generator with dependency injection.</summary>
 public static class BitNetServiceCollectionExtensions
 {
     /// <summary>
@@ -49,15 +49,7 @@ public static class BitNetServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
 
-        var options = services.AddOptions<BitNetChatClientOptions>();
-        if (configure is not null) options.Configure(configure);
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BitNetChatClientOptions>, BitNetChatClientOptionsValidator>());
-
-        services.TryAddSingleton(static provider => BitNetRuntime.Load(
-            provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value,
-            provider.GetService<ILogger<BitNetRuntime>>()));
-
+        AddBitNetRuntime(services, configure);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BitNetWarmUpService>(static provider => new BitNetWarmUpService(
             provider.GetRequiredService<BitNetRuntime>(),
             provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value,
@@ -126,17 +118,11 @@ public static class BitNetServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(serviceKey);
 
-        var options = services.AddOptions<BitNetChatClientOptions>(serviceKey);
-        if (configure is not null) options.Configure(configure);
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BitNetChatClientOptions>, BitNetChatClientOptionsValidator>());
-
-        // One runtime per key, and one warm-up with it: registering the same key again adds neither.
-        if (!services.Any(d => d.IsKeyedService && d.ServiceType == typeof(BitNetRuntime) && Equals(d.ServiceKey, serviceKey)))
+        // One warm-up per key: registering the same key's chat client again does not add a second one.
+        var firstChatClientForKey = !services.Any(d => d.IsKeyedService && d.ServiceType == typeof(IChatClient) && Equals(d.ServiceKey, serviceKey));
+        AddKeyedBitNetRuntime(services, serviceKey, configure);
+        if (firstChatClientForKey)
         {
-            services.AddKeyedSingleton(serviceKey, static (provider, key) => BitNetRuntime.Load(
-                provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get((string)key!),
-                provider.GetService<ILogger<BitNetRuntime>>()));
             services.AddSingleton<IHostedService>(provider => new BitNetWarmUpService(
                 provider.GetRequiredKeyedService<BitNetRuntime>(serviceKey),
                 provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey),
@@ -146,5 +132,82 @@ public static class BitNetServiceCollectionExtensions
         return services.AddKeyedChatClient(serviceKey, provider => new BitNetChatClient(
             provider.GetRequiredKeyedService<BitNetRuntime>(serviceKey),
             provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey)));
+    }
+
+    /// <summary>
+    /// Registers a <see cref="BitNetEmbeddingGenerator"/> as the <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> of
+    /// strings to <see cref="Embedding{T}"/> of floats (the mean-pooled, normalized final hidden state; see its remarks
+    /// for what quality to expect) and returns the <see cref="EmbeddingGeneratorBuilder{TInput, TEmbedding}"/> so that
+    /// middleware can be added (<c>.UseLogging().UseOpenTelemetry()</c>…).
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">
+    /// Configures the <see cref="BitNetChatClientOptions"/> the runtime is loaded with (model, context length,
+    /// concurrency; <see cref="BitNetChatClientOptions.ModelId"/> is the id results report); null keeps the defaults.
+    /// </param>
+    /// <returns>The builder of the embedding generator pipeline; the BitNet generator is its innermost generator.</returns>
+    /// <remarks>
+    /// Registers the options with validation on start and the <see cref="BitNetRuntime"/> singleton exactly as
+    /// <see cref="AddBitNetChatClient(IServiceCollection, Action{BitNetChatClientOptions}?)"/> does, each only if it is not
+    /// registered yet: with both registrations the generator and the chat client share one runtime (one loaded model, one
+    /// set of request slots), and both <paramref name="configure"/> delegates apply to its options. No warm-up service is
+    /// added here.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    public static EmbeddingGeneratorBuilder<string, Embedding<float>> AddBitNetEmbeddingGenerator(this IServiceCollection services,
+        Action<BitNetChatClientOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        AddBitNetRuntime(services, configure);
+        return services.AddEmbeddingGenerator(static provider => new BitNetEmbeddingGenerator(
+            provider.GetRequiredService<BitNetRuntime>(),
+            provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value.ModelId));
+    }
+
+    /// <summary>
+    /// Registers a <see cref="BitNetEmbeddingGenerator"/> under <paramref name="serviceKey"/>, on the keyed
+    /// <see cref="BitNetRuntime"/> of that key (shared with <see cref="AddKeyedBitNetChatClient"/> under the same key) and
+    /// the options named after it.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="serviceKey">The key, also the options' name.</param>
+    /// <param name="configure">Configures the named options; null keeps the defaults.</param>
+    /// <returns>The builder of the keyed embedding generator pipeline.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="serviceKey"/> is null.</exception>
+    public static EmbeddingGeneratorBuilder<string, Embedding<float>> AddKeyedBitNetEmbeddingGenerator(this IServiceCollection services,
+        string serviceKey, Action<BitNetChatClientOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(serviceKey);
+        AddKeyedBitNetRuntime(services, serviceKey, configure);
+        return services.AddKeyedEmbeddingGenerator(serviceKey, provider => new BitNetEmbeddingGenerator(
+            provider.GetRequiredKeyedService<BitNetRuntime>(serviceKey),
+            provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey).ModelId));
+    }
+
+    /// <summary>The validated options and, unless one is registered, the <see cref="BitNetRuntime"/> singleton loaded from them.</summary>
+    private static void AddBitNetRuntime(IServiceCollection services, Action<BitNetChatClientOptions>? configure)
+    {
+        var options = services.AddOptions<BitNetChatClientOptions>();
+        if (configure is not null) options.Configure(configure);
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BitNetChatClientOptions>, BitNetChatClientOptionsValidator>());
+
+        services.TryAddSingleton(static provider => BitNetRuntime.Load(
+            provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value,
+            provider.GetService<ILogger<BitNetRuntime>>()));
+    }
+
+    /// <summary>The validated options named <paramref name="serviceKey"/> and, unless one is registered, the runtime under that key.</summary>
+    private static void AddKeyedBitNetRuntime(IServiceCollection services, string serviceKey, Action<BitNetChatClientOptions>? configure)
+    {
+        var options = services.AddOptions<BitNetChatClientOptions>(serviceKey);
+        if (configure is not null) options.Configure(configure);
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BitNetChatClientOptions>, BitNetChatClientOptionsValidator>());
+
+        services.TryAddKeyedSingleton(serviceKey, static (provider, key) => BitNetRuntime.Load(
+            provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get((string)key!),
+            provider.GetService<ILogger<BitNetRuntime>>()));
     }
 }

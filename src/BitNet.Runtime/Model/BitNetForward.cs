@@ -118,11 +118,17 @@ internal sealed unsafe class BitNetForward
     private void Head(ReadOnlySpan<float> x, ForwardState state)
     {
         var n = state.Normed.AsSpan(0, _config.EmbeddingLength);
-        RmsNorm.Apply(x, _weights.OutputNorm, _config.RmsNormEpsilon, n);
+        FinalNorm(x, n);
         if (RoundHeadInputToHalf)
             for (var i = 0; i < n.Length; i++) n[i] = (float)(Half)n[i];
         state.HeadJob.Run(_pool, _weights.Head, ForwardState.Address(state.Normed), ForwardState.Address(state.Logits));
     }
+
+    /// <summary>
+    /// The final hidden state of a token: RMSNorm(<paramref name="x"/>) · output_norm, the vector the LM head reads
+    /// (<paramref name="x"/> is the residual stream after the last layer).
+    /// </summary>
+    public void FinalNorm(ReadOnlySpan<float> x, Span<float> normed) => RmsNorm.Apply(x, _weights.OutputNorm, _config.RmsNormEpsilon, normed);
 
     /// <summary>Whether <see cref="Prefill"/> can evaluate prompt tokens together (int8 per-token activations and one scale per matrix).</summary>
     public bool CanBatch { get; }

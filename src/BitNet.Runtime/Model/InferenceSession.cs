@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace BitNet.Runtime.Model;
 
 /// <summary>
@@ -24,6 +26,9 @@ public sealed class InferenceSession : IDisposable
         _state = new ForwardState(config, contextLength, forward.Kernel);
         _tokens = new int[contextLength];
     }
+
+    /// <summary>The configuration of the model this session runs.</summary>
+    internal BitNetConfig Config => _forward.Config;
 
     /// <summary>Positions this session holds.</summary>
     public int ContextLength { get; }
@@ -53,6 +58,34 @@ public sealed class InferenceSession : IDisposable
     /// <exception cref="ContextLengthExceededException">The tokens do not fit in the remaining context.</exception>
     public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens, CancellationToken cancellationToken = default)
     {
+        EvaluatePrompt(tokens, computeLogits: true, hiddenSum: [], cancellationToken);
+        return _state.Logits;
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="tokens"/> as <see cref="Prefill"/> does, but without the LM head (no logits are computed),
+    /// and adds each token's final hidden state — the residual stream after the last layer with the output RMSNorm
+    /// applied, the vector the head would read — to <paramref name="hiddenSum"/>, in position order.
+    /// </summary>
+    /// <param name="tokens">The tokens, evaluated at the current position onward.</param>
+    /// <param name="hiddenSum">Receives the sum; its length is the model's embedding length.</param>
+    /// <param name="cancellationToken">Checked between batches of tokens.</param>
+    /// <exception cref="ArgumentException"><paramref name="tokens"/> is empty, or <paramref name="hiddenSum"/> has the wrong length.</exception>
+    /// <exception cref="ContextLengthExceededException">The tokens do not fit in the remaining context.</exception>
+    public void AccumulateHiddenStates(ReadOnlySpan<int> tokens, Span<float> hiddenSum, CancellationToken cancellationToken = default)
+    {
+        var d = _forward.Config.EmbeddingLength;
+        if (hiddenSum.Length != d)
+            throw new ArgumentException($"The hidden-state sum needs {d} floats (the model's embedding length); got {hiddenSum.Length}.", nameof(hiddenSum));
+        EvaluatePrompt(tokens, computeLogits: false, hiddenSum, cancellationToken);
+    }
+
+    /// <summary>
+    /// The prompt path shared by <see cref="Prefill"/> and <see cref="AccumulateHiddenStates"/>: token by token or in
+    /// batches; the last token's logits when asked; the final hidden states added to <paramref name="hiddenSum"/> unless it is empty.
+    /// </summary>
+    private void EvaluatePrompt(ReadOnlySpan<int> tokens, bool computeLogits, Span<float> hiddenSum, CancellationToken cancellationToken)
+    {
         if (tokens.IsEmpty) throw new ArgumentException("Prefill needs at least one token.", nameof(tokens));
         EnsureRoom(tokens.Length);
         var vocabulary = _forward.Config.VocabularySize;
@@ -60,14 +93,16 @@ public sealed class InferenceSession : IDisposable
             if ((uint)token >= (uint)vocabulary)
                 throw new ArgumentOutOfRangeException(nameof(tokens), token, $"Token ids run from 0 to {vocabulary - 1}.");
 
+        var d = _forward.Config.EmbeddingLength;
         if (!_forward.CanBatch || tokens.Length == 1)
         {
             for (var i = 0; i < tokens.Length; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                Evaluate(tokens[i], computeLogits: i == tokens.Length - 1);
+                Evaluate(tokens[i], computeLogits: computeLogits && i == tokens.Length - 1);
+                if (!hiddenSum.IsEmpty) AddFinalHidden(_state.Hidden.AsSpan(0, d), hiddenSum);
             }
-            return _state.Logits;
+            return;
         }
 
         // Batches of prompt tokens: each weight chunk is unpacked once per batch instead of once per token.
@@ -77,12 +112,22 @@ public sealed class InferenceSession : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             var chunk = tokens.Slice(start, Math.Min(PrefillState.MaxTokens, tokens.Length - start));
             var last = start + chunk.Length == tokens.Length;
-            lock (_forward.ComputeLock) _forward.Prefill(chunk, Position, _cache, _prefill, _state, computeLogits: last);
+            lock (_forward.ComputeLock) _forward.Prefill(chunk, Position, _cache, _prefill, _state, computeLogits: computeLogits && last);
             chunk.CopyTo(_tokens.AsSpan(Position));
             Position += chunk.Length;
-            if (last) _logitsPosition = Position - 1;
+            if (computeLogits && last) _logitsPosition = Position - 1;
+            // The batch's residual rows are this session's own scratch: no need to hold the compute lock here.
+            if (!hiddenSum.IsEmpty)
+                for (var i = 0; i < chunk.Length; i++) AddFinalHidden(_prefill.Hidden.AsSpan(i * d, d), hiddenSum);
         }
-        return _state.Logits;
+    }
+
+    /// <summary>hiddenSum += FinalNorm(residual), with the session's norm buffer as scratch.</summary>
+    private void AddFinalHidden(ReadOnlySpan<float> residual, Span<float> hiddenSum)
+    {
+        var normed = _state.Normed.AsSpan(0, residual.Length);
+        _forward.FinalNorm(residual, normed);
+        TensorPrimitives.Add(hiddenSum, normed, hiddenSum);
     }
 
     /// <summary>Evaluates one token at the current position; returns the next-token logits.</summary>
