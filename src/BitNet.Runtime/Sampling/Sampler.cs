@@ -49,7 +49,7 @@ namespace BitNet.Runtime.Sampling;
 /// CPUs, which would change a draw only when it falls within rounding distance of a cumulative-probability boundary.
 /// </para>
 /// <para>
-/// Not thread-safe. After construction <see cref="Sample"/> allocates nothing: all scratch space (at most 32 bytes per
+/// Not thread-safe. After construction <see cref="Sample"/> allocates nothing: all scratch space (at most 36 bytes per
 /// vocabulary entry, plus 4 per repetition-window token) is allocated up front; the penalties touch only the tokens
 /// they count. Top-p does not sort the whole vocabulary: it first orders the 256 most
 /// probable candidates and, only if their mass falls short of TopP, narrows the boundary down with value histograms
