@@ -89,6 +89,7 @@ internal static partial class BitNetCli
         root.Subcommands.Add(new ChatCommand(console).Build());
         root.Subcommands.Add(new PerplexityCommand(console).Build());
         root.Subcommands.Add(new EmbedCommand(console).Build());
+        root.Subcommands.Add(new SamplerEvalCommand(console).Build());
         root.Subcommands.Add(new InspectCommand(console).Build());
         root.Subcommands.Add(new BenchCommand(console).Build());
         root.Subcommands.Add(new SynthCommand(console).Build());

@@ -45,14 +45,19 @@ namespace BitNet.Extensions.AI;
 /// <see cref="ChatOptions.TopK"/>, <see cref="ChatOptions.Seed"/> (same seed, options and prompt give the same text; no
 /// seed gives varying text), <see cref="ChatOptions.MaxOutputTokens"/> (default: the rest of the context),
 /// <see cref="ChatOptions.StopSequences"/> (matched in the text, across token boundaries; the stop string is never
-/// returned, not even in part while streaming), and the additional property <see cref="MinPPropertyName"/>. Unset values
-/// come from <see cref="BitNetChatClientOptions"/>. An out-of-range value raises
+/// returned, not even in part while streaming), <see cref="ChatOptions.FrequencyPenalty"/> and
+/// <see cref="ChatOptions.PresencePenalty"/> (OpenAI semantics: a token's logit is lowered by count · frequency +
+/// presence once it has been generated in this response), and the additional properties <see cref="MinPPropertyName"/>,
+/// <see cref="TopNSigmaPropertyName"/>, <see cref="MinKeepPropertyName"/>, <see cref="RepetitionPenaltyPropertyName"/> and
+/// <see cref="RepetitionPenaltyWindowPropertyName"/>. Unset values come from <see cref="BitNetChatClientOptions"/>, whose
+/// defaults are the adaptive sampler (<see cref="Runtime.Sampling.SamplingOptions.Adaptive"/>); its penalties apply only
+/// to requests that sample, so <see cref="ChatOptions.Temperature"/> 0 is the model's argmax unless the request asks for
+/// a penalty. The exact definitions are in <see cref="Runtime.Sampling.Sampler"/>. An out-of-range value raises
 /// <see cref="ArgumentOutOfRangeException"/> naming the option.
 /// </para>
 /// <para>
 /// <b>Options rejected</b> with <see cref="NotSupportedException"/>, because ignoring them would silently change the
-/// answer: a JSON <see cref="ChatOptions.ResponseFormat"/>, a <see cref="ChatOptions.ToolMode"/> that requires a call,
-/// and non-zero <see cref="ChatOptions.FrequencyPenalty"/> or <see cref="ChatOptions.PresencePenalty"/>.
+/// answer: a JSON <see cref="ChatOptions.ResponseFormat"/> and a <see cref="ChatOptions.ToolMode"/> that requires a call.
 /// <b>Options ignored:</b> <see cref="ChatOptions.ModelId"/> (there is one model per client; responses report the
 /// actual one), <see cref="ChatOptions.Instructions"/> (for story models; chat formats render them), <see cref="ChatOptions.Tools"/> (the model never calls them),
 /// <see cref="ChatOptions.ConversationId"/> (every request carries its whole history; the KV cache is matched by token
@@ -93,6 +98,33 @@ public sealed class BitNetChatClient : IChatClient
     /// string or JSON number); 0 disables the filter.
     /// </summary>
     public const string MinPPropertyName = "min_p";
+
+    /// <summary>
+    /// The <see cref="ChatOptions.AdditionalProperties"/> key for top-nσ: keep only tokens whose logit is within this many
+    /// standard deviations (of the top-k candidates' logits, before temperature) of the largest. A number &gt;= 0; 0
+    /// disables the filter. Default: <see cref="BitNetChatClientOptions.TopNSigma"/>.
+    /// </summary>
+    public const string TopNSigmaPropertyName = "top_n_sigma";
+
+    /// <summary>
+    /// The <see cref="ChatOptions.AdditionalProperties"/> key for the fewest tokens top-p keeps: a whole number from 1 to
+    /// 256. Default: <see cref="BitNetChatClientOptions.MinKeep"/>.
+    /// </summary>
+    public const string MinKeepPropertyName = "min_keep";
+
+    /// <summary>
+    /// The <see cref="ChatOptions.AdditionalProperties"/> key for the repetition penalty (CTRL, as in llama.cpp): tokens
+    /// among the most recent ones, prompt included, have positive logits divided by it and negative ones multiplied. A
+    /// number &gt; 0; 1 disables it. Default: <see cref="BitNetChatClientOptions.RepetitionPenalty"/> when the request
+    /// samples, none when it is greedy.
+    /// </summary>
+    public const string RepetitionPenaltyPropertyName = "repetition_penalty";
+
+    /// <summary>
+    /// The <see cref="ChatOptions.AdditionalProperties"/> key for how many recent tokens the repetition penalty looks at:
+    /// a whole number from 1 to 131072. Default: <see cref="BitNetChatClientOptions.RepetitionPenaltyWindow"/>.
+    /// </summary>
+    public const string RepetitionPenaltyWindowPropertyName = "repetition_penalty_window";
 
     /// <summary>The <see cref="ChatClientMetadata.ProviderName"/> this client reports.</summary>
     public const string ProviderName = "bitnet";

@@ -2,6 +2,7 @@ using BitNet.Runtime;
 using BitNet.Runtime.Generation;
 using BitNet.Runtime.KvCache;
 using BitNet.Runtime.Model;
+using BitNet.Runtime.Sampling;
 using Microsoft.Extensions.AI;
 
 namespace BitNet.Extensions.AI;
@@ -102,22 +103,67 @@ public sealed class BitNetChatClientOptions
     /// </summary>
     public int MaxConcurrentRequests { get; set; } = 1;
 
+    // The request defaults are the adaptive sampler (SamplingOptions.Adaptive), chosen by measurement on the shipped
+    // model (docs/benchmarks.md, "Sampler settings measured").
+
     /// <summary>
     /// Sampling temperature when <see cref="ChatOptions.Temperature"/> is unset. 0 selects greedy decoding.
-    /// Must be finite and &gt;= 0. Default 0.8, which (with <see cref="TopP"/> 0.9) reads best for the shipped story model.
+    /// Must be finite and &gt;= 0. Default 1 (the adaptive sampler's filters do the sharpening).
     /// </summary>
-    public float Temperature { get; set; } = 0.8f;
+    public float Temperature { get; set; } = SamplingOptions.Adaptive.Temperature;
 
     /// <summary>
     /// Nucleus-sampling mass when <see cref="ChatOptions.TopP"/> is unset. Must be in (0, 1]; 1 disables the filter.
-    /// Default 0.9.
+    /// Default 0.95.
     /// </summary>
-    public float TopP { get; set; } = 0.9f;
+    public float TopP { get; set; } = SamplingOptions.Adaptive.TopP;
 
     /// <summary>
-    /// Top-k filter when <see cref="ChatOptions.TopK"/> is unset. Must be &gt;= 0; 0 (the default) disables the filter.
+    /// Top-k filter when <see cref="ChatOptions.TopK"/> is unset. Must be &gt;= 0; 0 disables the filter. Default 40.
     /// </summary>
-    public int TopK { get; set; }
+    public int TopK { get; set; } = SamplingOptions.Adaptive.TopK;
+
+    /// <summary>
+    /// Top-nσ filter when a request sets no <see cref="BitNetChatClient.TopNSigmaPropertyName"/> additional property: keeps
+    /// tokens whose logit is within this many standard deviations (of the top-k candidates' logits, before temperature)
+    /// of the largest. Must be finite and &gt;= 0; 0 disables the filter. Default 2.
+    /// </summary>
+    public float TopNSigma { get; set; } = SamplingOptions.Adaptive.TopNSigma;
+
+    /// <summary>
+    /// The fewest tokens top-p keeps, when a request sets no <see cref="BitNetChatClient.MinKeepPropertyName"/> additional
+    /// property. Must be 1 to 256. Default 3.
+    /// </summary>
+    public int MinKeep { get; set; } = SamplingOptions.Adaptive.MinKeep;
+
+    /// <summary>
+    /// Repetition penalty when a request sets no <see cref="BitNetChatClient.RepetitionPenaltyPropertyName"/> additional
+    /// property: the logits of tokens among the last <see cref="RepetitionPenaltyWindow"/> (prompt included) are divided
+    /// by it when positive and multiplied when negative. Must be finite and &gt; 0; 1 disables it. Default 1.1. Like the
+    /// other penalty defaults it applies only to requests that sample (temperature &gt; 0): a greedy request gets the
+    /// model's argmax unless it asks for a penalty itself.
+    /// </summary>
+    public float RepetitionPenalty { get; set; } = SamplingOptions.Adaptive.RepetitionPenalty;
+
+    /// <summary>
+    /// How many recent tokens the repetition penalty looks at, when a request sets no
+    /// <see cref="BitNetChatClient.RepetitionPenaltyWindowPropertyName"/> additional property. Must be 1 to 131072. Default 64.
+    /// </summary>
+    public int RepetitionPenaltyWindow { get; set; } = SamplingOptions.Adaptive.RepetitionPenaltyWindow;
+
+    /// <summary>
+    /// Frequency penalty when <see cref="ChatOptions.FrequencyPenalty"/> is unset (OpenAI semantics: subtracted from a
+    /// token's logit per time it was already generated). Must be in [-2, 2]; 0 (the default) disables it. Applies only to
+    /// requests that sample.
+    /// </summary>
+    public float FrequencyPenalty { get; set; }
+
+    /// <summary>
+    /// Presence penalty when <see cref="ChatOptions.PresencePenalty"/> is unset (OpenAI semantics: subtracted once from
+    /// the logit of every token already generated). Must be in [-2, 2]; 0 (the default) disables it. Applies only to
+    /// requests that sample.
+    /// </summary>
+    public float PresencePenalty { get; set; }
 
     /// <summary>
     /// Min-p filter when a request sets no <see cref="BitNetChatClient.MinPPropertyName"/> additional property: keeps tokens

@@ -2,6 +2,7 @@ using System.Globalization;
 using BitNet.Runtime.Generation;
 using BitNet.Runtime.KvCache;
 using BitNet.Runtime.Model;
+using BitNet.Runtime.Sampling;
 using Microsoft.Extensions.Options;
 
 namespace BitNet.Extensions.AI;
@@ -59,6 +60,18 @@ internal sealed class BitNetChatClientOptionsValidator : IValidateOptions<BitNet
             failures.Add(Failure(nameof(options.TopK), options.TopK, ">= 0 (0 disables top-k)"));
         if (!(options.MinP >= 0f && options.MinP < 1f))
             failures.Add(Failure(nameof(options.MinP), options.MinP, "[0, 1) (0 disables min-p)"));
+        if (!(options.TopNSigma >= 0f && float.IsFinite(options.TopNSigma)))
+            failures.Add(Failure(nameof(options.TopNSigma), options.TopNSigma, "finite and >= 0 (0 disables top-n-sigma)"));
+        if (options.MinKeep is < 1 or > SamplingOptions.MaxMinKeep)
+            failures.Add(Failure(nameof(options.MinKeep), options.MinKeep, $"1 to {SamplingOptions.MaxMinKeep}"));
+        if (!(options.RepetitionPenalty > 0f && float.IsFinite(options.RepetitionPenalty)))
+            failures.Add(Failure(nameof(options.RepetitionPenalty), options.RepetitionPenalty, "finite and > 0 (1 disables it)"));
+        if (options.RepetitionPenaltyWindow is < 1 or > SamplingOptions.MaxRepetitionPenaltyWindow)
+            failures.Add(Failure(nameof(options.RepetitionPenaltyWindow), options.RepetitionPenaltyWindow, $"1 to {SamplingOptions.MaxRepetitionPenaltyWindow}"));
+        if (!(Math.Abs(options.FrequencyPenalty) <= SamplingOptions.MaxPenalty))
+            failures.Add(Failure(nameof(options.FrequencyPenalty), options.FrequencyPenalty, "[-2, 2] (0 disables it)"));
+        if (!(Math.Abs(options.PresencePenalty) <= SamplingOptions.MaxPenalty))
+            failures.Add(Failure(nameof(options.PresencePenalty), options.PresencePenalty, "[-2, 2] (0 disables it)"));
         if (options.MaxOutputTokens is < 1)
             failures.Add(Failure(nameof(options.MaxOutputTokens), options.MaxOutputTokens, ">= 1, or null for the rest of the context"));
         if (options.WarmUpMaxTokens is < 1 or > 256)

@@ -30,9 +30,36 @@ internal static class ChatOptionsTranslator
         if (topK < 0)
             throw OutOfRange(nameof(ChatOptions.TopK), topK, ">= 0 (0 disables top-k)");
 
-        var minP = ReadMinP(options) ?? defaults.MinP;
+        var minP = ReadNumber(options, BitNetChatClient.MinPPropertyName) ?? defaults.MinP;
         if (!(minP >= 0f && minP < 1f))
-            throw OutOfRange($"AdditionalProperties[\"{BitNetChatClient.MinPPropertyName}\"]", minP, "in [0, 1) (0 disables min-p)");
+            throw OutOfRange(Property(BitNetChatClient.MinPPropertyName), minP, "in [0, 1) (0 disables min-p)");
+
+        var topNSigma = ReadNumber(options, BitNetChatClient.TopNSigmaPropertyName) ?? defaults.TopNSigma;
+        if (!(topNSigma >= 0f && float.IsFinite(topNSigma)))
+            throw OutOfRange(Property(BitNetChatClient.TopNSigmaPropertyName), topNSigma, "finite and >= 0 (0 disables top-n-sigma)");
+
+        var minKeep = ReadInteger(options, BitNetChatClient.MinKeepPropertyName) ?? defaults.MinKeep;
+        if (minKeep is < 1 or > SamplingOptions.MaxMinKeep)
+            throw OutOfRange(Property(BitNetChatClient.MinKeepPropertyName), minKeep, $"1 to {SamplingOptions.MaxMinKeep}");
+
+        // The client's penalties belong to its sampling default: a greedy request gets the model's argmax unless it
+        // asks for a penalty itself.
+        var sampling = temperature > 0f;
+        var repetition = ReadNumber(options, BitNetChatClient.RepetitionPenaltyPropertyName) ?? (sampling ? defaults.RepetitionPenalty : 1f);
+        if (!(repetition > 0f && float.IsFinite(repetition)))
+            throw OutOfRange(Property(BitNetChatClient.RepetitionPenaltyPropertyName), repetition, "finite and > 0 (1 disables it)");
+
+        var window = ReadInteger(options, BitNetChatClient.RepetitionPenaltyWindowPropertyName) ?? defaults.RepetitionPenaltyWindow;
+        if (window is < 1 or > SamplingOptions.MaxRepetitionPenaltyWindow)
+            throw OutOfRange(Property(BitNetChatClient.RepetitionPenaltyWindowPropertyName), window, $"1 to {SamplingOptions.MaxRepetitionPenaltyWindow}");
+
+        var frequency = options?.FrequencyPenalty ?? (sampling ? defaults.FrequencyPenalty : 0f);
+        if (!(Math.Abs(frequency) <= SamplingOptions.MaxPenalty))
+            throw OutOfRange(nameof(ChatOptions.FrequencyPenalty), frequency, "in [-2, 2] (0 disables it)");
+
+        var presence = options?.PresencePenalty ?? (sampling ? defaults.PresencePenalty : 0f);
+        if (!(Math.Abs(presence) <= SamplingOptions.MaxPenalty))
+            throw OutOfRange(nameof(ChatOptions.PresencePenalty), presence, "in [-2, 2] (0 disables it)");
 
         var maxTokens = options?.MaxOutputTokens ?? defaults.MaxOutputTokens;
         if (maxTokens is < 1)
@@ -47,6 +74,12 @@ internal static class ChatOptionsTranslator
                 TopP = topP,
                 TopK = topK,
                 MinP = minP,
+                TopNSigma = topNSigma,
+                MinKeep = minKeep,
+                RepetitionPenalty = repetition,
+                RepetitionPenaltyWindow = window,
+                FrequencyPenalty = frequency,
+                PresencePenalty = presence,
                 // Any 64-bit seed is valid; negative seeds are reinterpreted, not rejected.
                 Seed = options?.Seed is { } seed ? unchecked((ulong)seed) : null,
             },
@@ -64,34 +97,41 @@ internal static class ChatOptionsTranslator
         if (options.ToolMode is RequiredChatToolMode)
             throw new NotSupportedException(
                 "ChatOptions.ToolMode requires a tool call, but the BitNet story model does not call tools.");
-        if (options.FrequencyPenalty is { } frequency && frequency != 0f)
-            throw new NotSupportedException($"ChatOptions.FrequencyPenalty ({frequency}) is not supported yet; leave it unset or 0.");
-        if (options.PresencePenalty is { } presence && presence != 0f)
-            throw new NotSupportedException($"ChatOptions.PresencePenalty ({presence}) is not supported yet; leave it unset or 0.");
     }
 
-    private static float? ReadMinP(ChatOptions? options)
+    /// <summary>The number under <paramref name="name"/> in the request's additional properties, or null when there is none.</summary>
+    private static float? ReadNumber(ChatOptions? options, string name) => (float?)ReadDouble(options, name);
+
+    /// <summary>The whole number under <paramref name="name"/> in the request's additional properties, or null when there is none.</summary>
+    private static int? ReadInteger(ChatOptions? options, string name)
     {
-        if (options?.AdditionalProperties is not { } properties ||
-            !properties.TryGetValue(BitNetChatClient.MinPPropertyName, out var value) || value is null)
-        {
+        if (ReadDouble(options, name) is not { } value) return null;
+        if (value != Math.Floor(value) || value is < int.MinValue or > int.MaxValue)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"ChatOptions.{Property(name)} must be a whole number; got {value}."), "options");
+        return (int)value;
+    }
+
+    private static double? ReadDouble(ChatOptions? options, string name)
+    {
+        if (options?.AdditionalProperties is not { } properties || !properties.TryGetValue(name, out var value) || value is null)
             return null;
-        }
 
         return value switch
         {
             float f => f,
-            double d => (float)d,
-            decimal m => (float)m,
+            double d => d,
+            decimal m => (double)m,
             int i => i,
             long l => l,
-            string s when float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
-            JsonElement { ValueKind: JsonValueKind.Number } json => json.GetSingle(),
+            string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
+            JsonElement { ValueKind: JsonValueKind.Number } json => json.GetDouble(),
             _ => throw new ArgumentException(
-                $"ChatOptions.AdditionalProperties[\"{BitNetChatClient.MinPPropertyName}\"] must be a number; got {value.GetType().Name} '{value}'.",
-                "options"),
+                $"ChatOptions.{Property(name)} must be a number; got {value.GetType().Name} '{value}'.", "options"),
         };
     }
+
+    private static string Property(string name) => $"AdditionalProperties[\"{name}\"]";
 
     private static string[] CopyStopSequences(IList<string>? stopSequences)
     {

@@ -83,6 +83,13 @@ public sealed class ErrorHandlingTests : IDisposable
     [InlineData("--act-quant", "foo")]
     [InlineData("--context", "0")]
     [InlineData("--seed", "-5")]
+    [InlineData("--top-n-sigma", "-1")]
+    [InlineData("--min-keep", "0")]
+    [InlineData("--min-keep", "257")]
+    [InlineData("--repeat-penalty", "0")]
+    [InlineData("--repeat-last-n", "0")]
+    [InlineData("--frequency-penalty", "3")]
+    [InlineData("--presence-penalty", "-2.5")]
     public async Task BadOptionValue_IsAUsageError(string option, string value)
     {
         var run = await CliRunner.RunAsync("generate", "Once upon a time", option, value, "--model", TinyModel.Path);

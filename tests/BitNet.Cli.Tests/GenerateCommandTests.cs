@@ -1,4 +1,7 @@
 using System.Text.Json;
+using BitNet.Runtime.Generation;
+using BitNet.Runtime.Model;
+using BitNet.Runtime.Sampling;
 using BitNet.Tests;
 
 namespace BitNet.Cli.Tests;
@@ -107,6 +110,26 @@ public sealed class GenerateCommandTests
         using var doc = JsonDocument.Parse(run.Out);
         Assert.Equal(", there was a little ", doc.RootElement.GetProperty("text").GetString());
         Assert.Equal("stop_sequence", doc.RootElement.GetProperty("finish_reason").GetString());
+    }
+
+    [Fact]
+    public async Task GreedyWithAnExplicitRepeatPenalty_IsTheEnginesPenalisedArgmax()
+    {
+        string[] common = ["generate", "Once upon a time", "--temperature", "0", "--act-quant", "none", "--max-tokens", "40", "--json", "--model", TinyModel.Path];
+        var plain = await CliRunner.RunAsync(common);
+        var penalised = await CliRunner.RunAsync([.. common, "--repeat-penalty", "1.5", "--repeat-last-n", "16"]);
+        Assert.True(penalised.ExitCode == 0, penalised.ToString());
+        using var plainDoc = JsonDocument.Parse(plain.Out);
+        using var penalisedDoc = JsonDocument.Parse(penalised.Out);
+        // The default penalty is off for greedy decoding; an explicit one applies.
+        using var model = TinyModel.Load(ActivationQuantization.None);
+        int[] Engine(SamplingOptions sampling) =>
+            [.. new TextGeneration(model, model.Tokenizer.Encode("Once upon a time"), new GenerationOptions { MaxTokens = 40, Sampling = sampling })
+                .Run().Select(t => t.Id)];
+        Assert.Equal(Engine(SamplingOptions.Greedy), Ints(plainDoc.RootElement.GetProperty("ids")));
+        var expected = Engine(SamplingOptions.Greedy with { RepetitionPenalty = 1.5f, RepetitionPenaltyWindow = 16 });
+        Assert.Equal(expected, Ints(penalisedDoc.RootElement.GetProperty("ids")));
+        Assert.NotEqual(Ints(plainDoc.RootElement.GetProperty("ids")), expected);
     }
 
     [Fact]

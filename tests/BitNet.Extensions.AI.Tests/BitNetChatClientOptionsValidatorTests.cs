@@ -28,6 +28,13 @@ public sealed class BitNetChatClientOptionsValidatorTests
         { o => o.SlidingWindowSinkTokens = -1, "BitNetChatClientOptions.SlidingWindowSinkTokens is -1; allowed: 0 to half the context length" },
         { o => o.MaxRetainedKvCacheBytes = -1, "BitNetChatClientOptions.MaxRetainedKvCacheBytes is -1; allowed: >= 0" },
         { o => o.KvCache = (KvCacheType)42, "BitNetChatClientOptions.KvCache is 42; allowed: one of F32, F16, BF16, Fp8E4M3" },
+        { o => o.TopNSigma = -1, "BitNetChatClientOptions.TopNSigma is -1; allowed: finite and >= 0" },
+        { o => o.TopNSigma = float.NaN, "BitNetChatClientOptions.TopNSigma is NaN" },
+        { o => o.MinKeep = 0, "BitNetChatClientOptions.MinKeep is 0; allowed: 1 to 256" },
+        { o => o.RepetitionPenalty = 0, "BitNetChatClientOptions.RepetitionPenalty is 0; allowed: finite and > 0 (1 disables it)" },
+        { o => o.RepetitionPenaltyWindow = 0, "BitNetChatClientOptions.RepetitionPenaltyWindow is 0; allowed: 1 to 131072" },
+        { o => o.FrequencyPenalty = 2.5f, "BitNetChatClientOptions.FrequencyPenalty is 2.5; allowed: [-2, 2]" },
+        { o => o.PresencePenalty = float.NaN, "BitNetChatClientOptions.PresencePenalty is NaN; allowed: [-2, 2]" },
     };
 
     [Theory]

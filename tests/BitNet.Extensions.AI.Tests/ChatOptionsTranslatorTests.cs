@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BitNet.Runtime.Sampling;
 using Microsoft.Extensions.AI;
 
 namespace BitNet.Extensions.AI.Tests;
@@ -22,14 +23,72 @@ public sealed class ChatOptionsTranslatorTests
     }
 
     [Fact]
-    public void ShippedDefaults_AreTheModelCardsSettings_AndTheRestOfTheContext()
+    public void ShippedDefaults_AreTheAdaptiveSampler_AndTheRestOfTheContext()
     {
         var generation = ChatOptionsTranslator.ToGenerationOptions(new ChatOptions(), s_defaults);
-        Assert.Equal(0.8f, generation.Sampling.Temperature);
-        Assert.Equal(0.9f, generation.Sampling.TopP);
-        Assert.Equal(0, generation.Sampling.TopK);
+        Assert.Equal(SamplingOptions.Adaptive, generation.Sampling);
+        Assert.Equal(1f, generation.Sampling.Temperature);
+        Assert.Equal(40, generation.Sampling.TopK);
+        Assert.Equal(2f, generation.Sampling.TopNSigma);
+        Assert.Equal(0.95f, generation.Sampling.TopP);
+        Assert.Equal(3, generation.Sampling.MinKeep);
         Assert.Equal(0f, generation.Sampling.MinP);
+        Assert.Equal(1.1f, generation.Sampling.RepetitionPenalty);
+        Assert.Equal(64, generation.Sampling.RepetitionPenaltyWindow);
+        Assert.Equal(0f, generation.Sampling.FrequencyPenalty);
+        Assert.Equal(0f, generation.Sampling.PresencePenalty);
         Assert.Null(generation.MaxTokens);
+    }
+
+    [Fact]
+    public void Penalties_MapFromChatOptionsAndAdditionalProperties()
+    {
+        var options = new ChatOptions
+        {
+            FrequencyPenalty = 0.4f,
+            PresencePenalty = -0.5f,
+            AdditionalProperties = new()
+            {
+                [BitNetChatClient.RepetitionPenaltyPropertyName] = 1.3,
+                [BitNetChatClient.RepetitionPenaltyWindowPropertyName] = JsonDocument.Parse("32").RootElement,
+                [BitNetChatClient.TopNSigmaPropertyName] = "1.5",
+                [BitNetChatClient.MinKeepPropertyName] = 5L,
+            },
+        };
+        var sampling = ChatOptionsTranslator.ToGenerationOptions(options, s_defaults).Sampling;
+        Assert.Equal(0.4f, sampling.FrequencyPenalty);
+        Assert.Equal(-0.5f, sampling.PresencePenalty);
+        Assert.Equal(1.3f, sampling.RepetitionPenalty);
+        Assert.Equal(32, sampling.RepetitionPenaltyWindow);
+        Assert.Equal(1.5f, sampling.TopNSigma);
+        Assert.Equal(5, sampling.MinKeep);
+    }
+
+    [Fact]
+    public void PenaltyDefaults_ApplyWhenSampling_ButAGreedyRequestIsTheArgmaxUnlessItAsks()
+    {
+        var defaults = new BitNetChatClientOptions { RepetitionPenalty = 1.2f, FrequencyPenalty = 0.3f, PresencePenalty = 0.1f };
+        var sampled = ChatOptionsTranslator.ToGenerationOptions(new ChatOptions { Temperature = 0.7f }, defaults).Sampling;
+        Assert.Equal((1.2f, 0.3f, 0.1f), (sampled.RepetitionPenalty, sampled.FrequencyPenalty, sampled.PresencePenalty));
+
+        var greedy = ChatOptionsTranslator.ToGenerationOptions(new ChatOptions { Temperature = 0 }, defaults).Sampling;
+        Assert.False(greedy.HasPenalties);
+
+        var asked = ChatOptionsTranslator.ToGenerationOptions(new ChatOptions
+        {
+            Temperature = 0,
+            FrequencyPenalty = 0.5f,
+            AdditionalProperties = new() { [BitNetChatClient.RepetitionPenaltyPropertyName] = 1.4f },
+        }, defaults).Sampling;
+        Assert.Equal((1.4f, 0.5f, 0f), (asked.RepetitionPenalty, asked.FrequencyPenalty, asked.PresencePenalty));
+    }
+
+    [Fact]
+    public void WholeNumberProperties_RejectFractions()
+    {
+        var options = new ChatOptions { AdditionalProperties = new() { [BitNetChatClient.MinKeepPropertyName] = 2.5 } };
+        var error = Assert.Throws<ArgumentException>(() => ChatOptionsTranslator.ToGenerationOptions(options, s_defaults));
+        Assert.Contains("AdditionalProperties[\"min_keep\"] must be a whole number; got 2.5", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -89,6 +148,12 @@ public sealed class ChatOptionsTranslatorTests
         { new ChatOptions { TopK = -1 }, "ChatOptions.TopK" },
         { new ChatOptions { MaxOutputTokens = 0 }, "ChatOptions.MaxOutputTokens" },
         { new ChatOptions { AdditionalProperties = new() { ["min_p"] = 1.0 } }, "min_p" },
+        { new ChatOptions { FrequencyPenalty = 2.5f }, "ChatOptions.FrequencyPenalty" },
+        { new ChatOptions { PresencePenalty = float.NaN }, "ChatOptions.PresencePenalty" },
+        { new ChatOptions { AdditionalProperties = new() { ["repetition_penalty"] = 0 } }, "repetition_penalty" },
+        { new ChatOptions { AdditionalProperties = new() { ["repetition_penalty_window"] = 0 } }, "repetition_penalty_window" },
+        { new ChatOptions { AdditionalProperties = new() { ["top_n_sigma"] = -1 } }, "top_n_sigma" },
+        { new ChatOptions { AdditionalProperties = new() { ["min_keep"] = 300 } }, "min_keep" },
     };
 
     [Theory]
@@ -105,8 +170,6 @@ public sealed class ChatOptionsTranslatorTests
     {
         { new ChatOptions { ResponseFormat = ChatResponseFormat.Json }, "ResponseFormat" },
         { new ChatOptions { ToolMode = ChatToolMode.RequireAny }, "ToolMode" },
-        { new ChatOptions { FrequencyPenalty = 0.5f }, "FrequencyPenalty" },
-        { new ChatOptions { PresencePenalty = 0.5f }, "PresencePenalty" },
     };
 
     [Theory]
@@ -137,8 +200,11 @@ public sealed class ChatOptionsTranslatorTests
     public void TheOptions_AreNotModified()
     {
         var stops = new List<string> { "a", "" };
-        var properties = new AdditionalPropertiesDictionary { ["min_p"] = 0.1 };
-        var options = new ChatOptions { Temperature = 0.4f, StopSequences = stops, AdditionalProperties = properties };
+        var properties = new AdditionalPropertiesDictionary { ["min_p"] = 0.1, ["repetition_penalty"] = 1.2, ["min_keep"] = 4 };
+        var options = new ChatOptions
+        {
+            Temperature = 0.4f, StopSequences = stops, AdditionalProperties = properties, FrequencyPenalty = 0.2f, PresencePenalty = 0.1f,
+        };
         var before = JsonSerializer.Serialize(options, AIJsonUtilities.DefaultOptions);
 
         _ = ChatOptionsTranslator.ToGenerationOptions(options, s_defaults);

@@ -129,28 +129,73 @@ internal sealed class GenerationCliOptions
 
     public Option<float> Temperature { get; } = new("--temperature", "-t")
     {
-        Description = "Sampling temperature; 0 is greedy decoding (argmax), which makes every other sampling option irrelevant.",
+        Description = "Sampling temperature; 0 is greedy decoding (argmax), which makes the filters irrelevant and the default " +
+                      "--repeat-penalty off (an explicit penalty still applies).",
         HelpName = "T",
-        DefaultValueFactory = _ => 0.8f,
+        DefaultValueFactory = _ => SamplingOptions.Adaptive.Temperature,
     };
 
     public Option<int> TopK { get; } = new("--top-k")
     {
         Description = "Keep only the K most likely tokens; 0 turns the filter off.",
         HelpName = "K",
-        DefaultValueFactory = _ => 0,
+        DefaultValueFactory = _ => SamplingOptions.Adaptive.TopK,
     };
 
     public Option<float> TopP { get; } = new("--top-p")
     {
         Description = "Nucleus sampling: keep the most likely tokens whose probabilities add up to P, in (0, 1]; 1 turns the filter off.",
         HelpName = "P",
-        DefaultValueFactory = _ => 0.9f,
+        DefaultValueFactory = _ => SamplingOptions.Adaptive.TopP,
     };
 
     public Option<float> MinP { get; } = new("--min-p")
     {
         Description = "Keep only tokens at least P times as likely as the most likely one, in [0, 1); 0 turns the filter off.",
+        HelpName = "P",
+        DefaultValueFactory = _ => 0f,
+    };
+
+    public Option<float> TopNSigma { get; } = new("--top-n-sigma")
+    {
+        Description = "Keep only tokens whose logit is within N standard deviations (of the candidates' logits, before temperature) " +
+                      "of the largest; 0 turns the filter off, 2 is usual.",
+        HelpName = "N",
+        DefaultValueFactory = _ => SamplingOptions.Adaptive.TopNSigma,
+    };
+
+    public Option<int> MinKeep { get; } = new("--min-keep")
+    {
+        Description = "Top-p never keeps fewer than this many tokens (1 to 256).",
+        HelpName = "N",
+        DefaultValueFactory = _ => SamplingOptions.Adaptive.MinKeep,
+    };
+
+    public Option<float> RepeatPenalty { get; } = new("--repeat-penalty")
+    {
+        Description = "Repetition penalty on the tokens of the last --repeat-last-n (prompt included): positive logits divided by it, " +
+                      "negative ones multiplied; 1 turns it off.",
+        HelpName = "R",
+        DefaultValueFactory = _ => SamplingOptions.Adaptive.RepetitionPenalty,
+    };
+
+    public Option<int> RepeatLastN { get; } = new("--repeat-last-n")
+    {
+        Description = "How many recent tokens --repeat-penalty looks at (1 to 131072).",
+        HelpName = "N",
+        DefaultValueFactory = _ => SamplingOptions.Adaptive.RepetitionPenaltyWindow,
+    };
+
+    public Option<float> FrequencyPenalty { get; } = new("--frequency-penalty")
+    {
+        Description = "Subtracted from a token's logit per time it was already generated, in [-2, 2]; 0 turns it off.",
+        HelpName = "F",
+        DefaultValueFactory = _ => 0f,
+    };
+
+    public Option<float> PresencePenalty { get; } = new("--presence-penalty")
+    {
+        Description = "Subtracted once from the logit of every token already generated, in [-2, 2]; 0 turns it off.",
         HelpName = "P",
         DefaultValueFactory = _ => 0f,
     };
@@ -213,6 +258,31 @@ internal sealed class GenerationCliOptions
         {
             if (CommonOptions.TryGetValue<float>(r, out var p) && !(p >= 0 && p < 1)) r.AddError($"--min-p must be in [0, 1) (0 turns it off), got {Format(p)}.");
         });
+        TopNSigma.Validators.Add(r =>
+        {
+            if (CommonOptions.TryGetValue<float>(r, out var n) && !(n >= 0 && float.IsFinite(n))) r.AddError($"--top-n-sigma must be a finite number >= 0 (0 turns it off), got {Format(n)}.");
+        });
+        MinKeep.Validators.Add(r =>
+        {
+            if (CommonOptions.TryGetValue<int>(r, out var n) && n is < 1 or > SamplingOptions.MaxMinKeep) r.AddError($"--min-keep must be 1 to {SamplingOptions.MaxMinKeep}, got {n}.");
+        });
+        RepeatPenalty.Validators.Add(r =>
+        {
+            if (CommonOptions.TryGetValue<float>(r, out var x) && !(x > 0 && float.IsFinite(x))) r.AddError($"--repeat-penalty must be a finite number > 0 (1 turns it off), got {Format(x)}.");
+        });
+        RepeatLastN.Validators.Add(r =>
+        {
+            if (CommonOptions.TryGetValue<int>(r, out var n) && n is < 1 or > SamplingOptions.MaxRepetitionPenaltyWindow)
+                r.AddError($"--repeat-last-n must be 1 to {SamplingOptions.MaxRepetitionPenaltyWindow}, got {n}.");
+        });
+        foreach (var penalty in new[] { FrequencyPenalty, PresencePenalty })
+        {
+            penalty.Validators.Add(r =>
+            {
+                if (CommonOptions.TryGetValue<float>(r, out var x) && !(x >= -SamplingOptions.MaxPenalty && x <= SamplingOptions.MaxPenalty))
+                    r.AddError($"{penalty.Name} must be in [-2, 2] (0 turns it off), got {Format(x)}.");
+            });
+        }
         Stop.Validators.Add(r =>
         {
             CommonOptions.TryGetValue<string[]>(r, out var stops);
@@ -228,6 +298,12 @@ internal sealed class GenerationCliOptions
         command.Options.Add(TopK);
         command.Options.Add(TopP);
         command.Options.Add(MinP);
+        command.Options.Add(TopNSigma);
+        command.Options.Add(MinKeep);
+        command.Options.Add(RepeatPenalty);
+        command.Options.Add(RepeatLastN);
+        command.Options.Add(FrequencyPenalty);
+        command.Options.Add(PresencePenalty);
         command.Options.Add(Seed);
         command.Options.Add(Stop);
         command.Options.Add(Overflow);
@@ -246,12 +322,25 @@ internal sealed class GenerationCliOptions
         _ => null,
     };
 
+    /// <summary>
+    /// The sampling options of the command line: the adaptive sampler unless options say otherwise. Greedy decoding
+    /// (--temperature 0) drops the default repetition penalty (it is part of the sampling default) but keeps one given
+    /// explicitly.
+    /// </summary>
     public SamplingOptions ReadSampling(ParseResult result) => new()
     {
         Temperature = result.GetValue(Temperature),
+        RepetitionPenalty = result.GetValue(Temperature) == 0f && result.GetResult(RepeatPenalty) is null or { Implicit: true }
+            ? 1f
+            : result.GetValue(RepeatPenalty),
         TopK = result.GetValue(TopK),
         TopP = result.GetValue(TopP),
         MinP = result.GetValue(MinP),
+        TopNSigma = result.GetValue(TopNSigma),
+        MinKeep = result.GetValue(MinKeep),
+        RepetitionPenaltyWindow = result.GetValue(RepeatLastN),
+        FrequencyPenalty = result.GetValue(FrequencyPenalty),
+        PresencePenalty = result.GetValue(PresencePenalty),
         Seed = result.GetValue(Seed),
     };
 

@@ -127,6 +127,8 @@ public sealed class TextGeneration
     {
         var tokenizer = _model.Tokenizer;
         var sampler = new Sampler(_options.Sampling, _model.Config.VocabularySize);
+        // The repetition penalty's window starts with the prompt (a continuation should not echo it either).
+        sampler.AddPromptTokens(_prompt);
         // Generated text continues the prompt, so a leading "▁" of the first token is a real space.
         var detokenizer = tokenizer.CreateStreamingDetokenizer(atBeginningOfText: false);
         var stops = new StopSequenceMatcher(_options.StopSequences);

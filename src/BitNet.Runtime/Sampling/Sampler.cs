@@ -8,14 +8,27 @@ namespace BitNet.Runtime.Sampling;
 /// sequence: it owns that sequence's random number generator and its scratch buffers.
 /// </summary>
 /// <remarks>
-/// <para><b>Greedy</b> (<see cref="SamplingOptions.Temperature"/> 0): the token with the largest logit; ties go to the
-/// lowest token id, NaN logits are never chosen, and every other option is ignored.</para>
+/// <para><b>Penalties</b> come first and change the logits ℓ that everything below reads (the caller's span is not
+/// modified). <b>Repetition</b> (<see cref="SamplingOptions.RepetitionPenalty"/> r ≠ 1): every distinct token among the
+/// last <see cref="SamplingOptions.RepetitionPenaltyWindow"/> tokens of the sequence — the prompt tokens passed to
+/// <see cref="AddPromptTokens"/> and the tokens this sampler generated — gets ℓ / r when ℓ &gt; 0 and ℓ · r otherwise
+/// (CTRL, as llama.cpp applies it). <b>Frequency and presence</b> (OpenAI semantics): with c the number of times this
+/// sampler has generated the token (the prompt does not count), ℓ −= c · <see cref="SamplingOptions.FrequencyPenalty"/> +
+/// (c &gt; 0 ? <see cref="SamplingOptions.PresencePenalty"/> : 0), after the repetition penalty. <see cref="Sample"/>
+/// records its choice for the penalties; <see cref="Reset"/> forgets every recorded token.</para>
+/// <para><b>Greedy</b> (<see cref="SamplingOptions.Temperature"/> 0): the token with the largest (penalised) logit; ties
+/// go to the lowest token id, NaN logits are never chosen, and the filters are ignored.</para>
 /// <para><b>Sampling</b> (temperature &gt; 0) builds a candidate set in this order:</para>
 /// <list type="number">
 /// <item>Candidates are all tokens; a NaN or -∞ logit gives probability 0, so that token is never drawn.</item>
 /// <item><b>Top-k</b> (<see cref="SamplingOptions.TopK"/> &gt; 0): keep the K candidates with the largest logits; ties at
 /// the boundary go to the lower token id; NaN and -∞ logits are never kept. Partial selection with a K-element heap,
 /// O(V log K), no full sort.</item>
+/// <item><b>Top-nσ</b> (<see cref="SamplingOptions.TopNSigma"/> n &gt; 0): over the candidates with a finite logit, let
+/// μ be the mean logit and σ = sqrt(Σ(ℓᵢ − μ)² / count) the population standard deviation (before temperature, after
+/// the penalties and top-k); keep the candidates with ℓᵢ ≥ ℓₘₐₓ − n·σ. The most likely token always survives, and
+/// because temperature divides ℓₘₐₓ, ℓᵢ and σ alike the kept set does not depend on it (Tang et al., "Top-nσ").
+/// Skipped when some logit is +∞.</item>
 /// <item><b>Temperature and softmax</b>, in single precision with the maximum subtracted:
 /// wᵢ = exp((ℓᵢ − ℓₘₐₓ) / T) and pᵢ = wᵢ / Σw over the remaining candidates. If some logits are +∞ they share all
 /// the probability equally.</item>
@@ -23,7 +36,10 @@ namespace BitNet.Runtime.Sampling;
 /// wᵢ ≥ MinP · wₘₐₓ, where the normalisation cancels). The most probable token always survives.</item>
 /// <item><b>Top-p</b> (<see cref="SamplingOptions.TopP"/> &lt; 1): order the remaining candidates by descending
 /// probability (ties: lower token id first) and keep the shortest prefix whose cumulative probability, renormalised
-/// over the candidates that survived the previous steps, is ≥ TopP. At least one token is always kept.</item>
+/// over the candidates that survived the previous steps, is ≥ TopP — extended to the first
+/// <see cref="SamplingOptions.MinKeep"/> candidates of that order when it is shorter. With top-k this is the fused
+/// top-k/top-p set: the nucleus of the top-K distribution, never more than K tokens and never fewer than
+/// min(MinKeep, K, candidates left).</item>
 /// <item>Renormalise over what is left and draw one token with the sampler's own xoshiro256** generator.</item>
 /// </list>
 /// <para>
@@ -33,8 +49,9 @@ namespace BitNet.Runtime.Sampling;
 /// CPUs, which would change a draw only when it falls within rounding distance of a cumulative-probability boundary.
 /// </para>
 /// <para>
-/// Not thread-safe. After construction <see cref="Sample"/> allocates nothing: all scratch space (at most 20 bytes per
-/// vocabulary entry) is allocated up front. Top-p does not sort the whole vocabulary: it first orders the 256 most
+/// Not thread-safe. After construction <see cref="Sample"/> allocates nothing: all scratch space (at most 36 bytes per
+/// vocabulary entry, plus 4 per repetition-window token) is allocated up front; the penalties touch only the tokens
+/// they count. Top-p does not sort the whole vocabulary: it first orders the 256 most
 /// probable candidates and, only if their mass falls short of TopP, narrows the boundary down with value histograms
 /// (sorting only the few hundred candidates of the final bucket).
 /// </para>
@@ -56,6 +73,12 @@ public sealed class Sampler
     private readonly int _topK;
     private readonly float _topP;
     private readonly float _minP;
+    private readonly float _topNSigma;
+    private readonly int _minKeep;
+
+    // Null without penalties; otherwise the penalties and the penalised copy of the logits the filters read.
+    private readonly LogitPenalties? _penalties;
+    private readonly float[] _penalised;
 
     // Candidates, always in ascending token-id order: ids and, in place, logits then unnormalised probabilities.
     // While _identity is set the candidates are the whole vocabulary and _ids is not consulted (id = position).
@@ -94,6 +117,10 @@ public sealed class Sampler
         _topK = options.TopK < vocabularySize ? options.TopK : 0; // K >= V keeps everything
         _topP = options.TopP;
         _minP = options.MinP;
+        _topNSigma = options.TopNSigma;
+        _minKeep = options.MinKeep;
+        _penalties = options.HasPenalties ? new LogitPenalties(options, vocabularySize) : null;
+        _penalised = options.HasPenalties ? new float[vocabularySize] : [];
 
         // Greedy needs no scratch space.
         var sampling = !options.IsGreedy;
@@ -123,20 +150,31 @@ public sealed class Sampler
     public int Sample(ReadOnlySpan<float> logits)
     {
         CheckLength(logits);
-        if (_temperature == 0f)
-            return ArgMax(logits);
-
-        var count = Filter(logits);
-        return Draw(count);
+        logits = Penalise(logits);
+        var id = _temperature == 0f ? ArgMax(logits) : Draw(Filter(logits));
+        _penalties?.AddGenerated(id);
+        return id;
     }
 
-    /// <summary>Re-seeds the random number generator.</summary>
+    /// <summary>
+    /// Adds the prompt's tokens (or any tokens the sequence holds before the generated ones) to the repetition
+    /// penalty's window. They do not count for the frequency and presence penalties. Does nothing without a repetition
+    /// penalty.
+    /// </summary>
+    /// <param name="tokens">Token ids in sequence order.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A token id is outside the vocabulary.</exception>
+    public void AddPromptTokens(ReadOnlySpan<int> tokens) => _penalties?.AddContext(tokens);
+
+    /// <summary>Re-seeds the random number generator and forgets the tokens the penalties have recorded.</summary>
     /// <param name="seed">
     /// The new seed. When <see langword="null"/>, <see cref="SamplingOptions.Seed"/> is used (so a seeded sampler
     /// restarts its sequence), or a fresh random seed when that is null too.
     /// </param>
-    public void Reset(ulong? seed = null) =>
+    public void Reset(ulong? seed = null)
+    {
         _rng = new Xoshiro256StarStar(seed ?? Options.Seed ?? Xoshiro256StarStar.RandomSeed());
+        _penalties?.Clear();
+    }
 
     /// <summary>
     /// The distribution <see cref="Sample"/> draws from for these logits: the kept tokens with non-zero probability,
@@ -146,6 +184,7 @@ public sealed class Sampler
     internal (int TokenId, double Probability)[] GetFilteredDistribution(ReadOnlySpan<float> logits)
     {
         CheckLength(logits);
+        logits = Penalise(logits);
         if (_temperature == 0f)
             return [(ArgMax(logits), 1.0)];
 
@@ -168,6 +207,9 @@ public sealed class Sampler
 
         return result;
     }
+
+    /// <summary>Records <paramref name="token"/> as generated, as <see cref="Sample"/> does (for tests of the penalties).</summary>
+    internal void RecordGenerated(int token) => _penalties?.AddGenerated(token);
 
     /// <summary>The next raw value of the generator (for tests of the stream).</summary>
     internal ulong NextRandom() => _rng.NextUInt64();
@@ -217,7 +259,16 @@ public sealed class Sampler
 
     private int IdAt(int position) => _identity ? position : _ids[position];
 
-    /// <summary>Runs top-k, softmax, min-p and top-p; leaves the kept candidates in _ids/_weights and returns their count.</summary>
+    /// <summary>The logits the choice is made from: a penalised copy when there are penalties.</summary>
+    private ReadOnlySpan<float> Penalise(ReadOnlySpan<float> logits)
+    {
+        if (_penalties is null)
+            return logits;
+        _penalties.Apply(logits, _penalised);
+        return _penalised;
+    }
+
+    /// <summary>Runs top-k, top-nσ, softmax, min-p and top-p; leaves the kept candidates in _ids/_weights and returns their count.</summary>
     private int Filter(ReadOnlySpan<float> logits)
     {
         int count;
@@ -256,6 +307,12 @@ public sealed class Sampler
         if (count == 0 || max == float.NegativeInfinity)
             throw NoCandidates(logits.Length);
 
+        if (_topNSigma > 0f && float.IsFinite(max))
+        {
+            count = KeepAtLeast(source, count, max - _topNSigma * StandardDeviation(source[..count]), int.MaxValue);
+            source = _weights.AsSpan(0, count);
+        }
+
         var w = _weights.AsSpan(0, count);
         if (float.IsPositiveInfinity(max))
         {
@@ -272,7 +329,7 @@ public sealed class Sampler
         }
 
         if (_minP > 0f)
-            count = KeepAtLeast(count, _minP * TensorPrimitives.Max(w), int.MaxValue);
+            count = KeepAtLeast(w, count, _minP * TensorPrimitives.Max(w), int.MaxValue);
         if (_topP < 1f && count > 1)
             count = ApplyTopP(count);
         return count;
@@ -306,12 +363,47 @@ public sealed class Sampler
     }
 
     /// <summary>
-    /// Compacts the candidates, in order, to those with w &gt; <paramref name="value"/>, or w == value at position
-    /// &lt;= <paramref name="lastPosition"/>. Min-p passes int.MaxValue, so it keeps w ≥ threshold.
+    /// The population standard deviation of the finite values (-∞ marks a token that is not a candidate), in double
+    /// precision from single-precision sums.
     /// </summary>
-    private int KeepAtLeast(int count, float value, int lastPosition)
+    private static float StandardDeviation(ReadOnlySpan<float> values)
     {
-        var w = _weights.AsSpan(0, count);
+        double sum, squares;
+        int n;
+        if (float.IsFinite(TensorPrimitives.Min(values)))
+        {
+            sum = TensorPrimitives.Sum(values);
+            squares = TensorPrimitives.SumOfSquares(values);
+            n = values.Length;
+        }
+        else
+        {
+            (sum, squares, n) = (0, 0, 0);
+            foreach (var v in values)
+            {
+                if (float.IsFinite(v))
+                {
+                    sum += v;
+                    squares += (double)v * v;
+                    n++;
+                }
+            }
+        }
+
+        var mean = sum / n;
+        return (float)Math.Sqrt(Math.Max(0.0, squares / n - mean * mean));
+    }
+
+    /// <summary>
+    /// Compacts the candidates, in order, to those whose value in <paramref name="source"/> (the candidates' logits or
+    /// weights, position by position) is &gt; <paramref name="value"/>, or == value at position &lt;=
+    /// <paramref name="lastPosition"/>, writing the kept values to _weights. Min-p and top-nσ pass int.MaxValue, so they
+    /// keep values ≥ the threshold.
+    /// </summary>
+    private int KeepAtLeast(ReadOnlySpan<float> source, int count, float value, int lastPosition)
+    {
+        var w = source[..count];
+        var output = _weights;
         var ids = _ids;
         var identity = _identity;
         var kept = 0;
@@ -330,7 +422,7 @@ public sealed class Sampler
                     if (x > value || (x == value && i <= lastPosition))
                     {
                         ids[kept] = identity ? i : ids[i];
-                        w[kept] = x;
+                        output[kept] = x;
                         kept++;
                     }
                 }
@@ -343,7 +435,7 @@ public sealed class Sampler
             if (x > value || (x == value && j <= lastPosition))
             {
                 ids[kept] = identity ? j : ids[j];
-                w[kept] = x;
+                output[kept] = x;
                 kept++;
             }
         }
@@ -378,14 +470,14 @@ public sealed class Sampler
         {
             cumulative += w[(int)(uint)order[j]];
             if (cumulative >= target)
-                return KeepPositions(order[..(j + 1)]);
+                return KeepPositions(order[..Math.Max(j + 1, Math.Min(_minKeep, order.Length))]);
         }
 
         if (window == count)
             return count; // only reachable through rounding: keep everything
 
         var last = FindTopPBoundary(w, target);
-        return KeepAtLeast(count, w[last], last);
+        return KeepAtLeast(w, count, w[last], last);
     }
 
     /// <summary>

@@ -21,6 +21,10 @@ public class SamplerAllocationTests
         { "top-k 40, top-p 0.9", 128_256, 2_000 }, // 10,000 on this vocabulary adds ~2 s to a Debug run for no extra coverage
         { "top-p 0.9 without top-k", 128_256, 200 },
         { "flat top-p: histogram search", 128_256, 20 },
+        { "penalties", 4096, 10_000 },
+        { "greedy with penalties", 4096, 10_000 },
+        { "adaptive: top-k, top-n-sigma, top-p floor, penalties", 4096, 10_000 },
+        { "top-n-sigma, penalties", 128_256, 200 },
     };
 
     [Theory]
@@ -34,6 +38,14 @@ public class SamplerAllocationTests
             "all filters" => new SamplingOptions { Temperature = 0.8f, TopK = 50, TopP = 0.9f, MinP = 0.05f, Seed = 1 },
             "top-k 40, top-p 0.9" => new SamplingOptions { Temperature = 0.8f, TopK = 40, TopP = 0.9f, Seed = 1 },
             "top-p 0.9 without top-k" => new SamplingOptions { Temperature = 0.8f, TopP = 0.9f, Seed = 1 },
+            "penalties" => new SamplingOptions { Temperature = 0.8f, RepetitionPenalty = 1.2f, FrequencyPenalty = 0.5f, PresencePenalty = 0.5f, Seed = 1 },
+            "greedy with penalties" => SamplingOptions.Greedy with { RepetitionPenalty = 1.2f, FrequencyPenalty = 0.5f },
+            "adaptive: top-k, top-n-sigma, top-p floor, penalties" => new SamplingOptions
+            {
+                Temperature = 0.8f, TopK = 40, TopNSigma = 2f, TopP = 0.9f, MinKeep = 5, MinP = 0.02f,
+                RepetitionPenalty = 1.1f, FrequencyPenalty = 0.2f, PresencePenalty = 0.2f, Seed = 1,
+            },
+            "top-n-sigma, penalties" => new SamplingOptions { Temperature = 0.8f, TopNSigma = 2f, RepetitionPenalty = 1.1f, PresencePenalty = 0.3f, Seed = 1 },
             _ => new SamplingOptions { Temperature = 100f, TopP = 0.9f, Seed = 1 },
         };
 
@@ -46,6 +58,7 @@ public class SamplerAllocationTests
             logits[(int)(rng.NextUInt64() % (ulong)vocabulary)] = 12f + i * 0.1f;
 
         var sampler = new Sampler(options, vocabulary);
+        sampler.AddPromptTokens([1, 2, 3, 2, 1]);
         var sink = sampler.Sample(logits); // warm-up: first-call JIT and static initialisation
 
         var allocated = long.MaxValue;

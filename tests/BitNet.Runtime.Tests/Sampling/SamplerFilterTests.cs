@@ -180,9 +180,19 @@ public class SamplerFilterTests
     [InlineData(50000, 0, 0.9f, 0f, 1f, "clustered")]     // histogram search over several levels
     [InlineData(20000, 0, 0.3f, 0f, 1f, "equal")]         // ties everywhere: the lowest ids
     [InlineData(20000, 300, 0.6f, 0.001f, 2f, "grid")]
-    public void MatchesAReferenceImplementation(int vocabulary, int topK, float topP, float minP, float temperature, string logitKind)
+    [InlineData(40, 0, 1f, 0f, 1f, "continuous", 2f)]          // top-nσ alone
+    [InlineData(40, 12, 0.9f, 0f, 0.7f, "continuous", 1f)]     // top-k, top-nσ, top-p
+    [InlineData(4096, 0, 0.95f, 0.02f, 1f, "continuous", 2f)]
+    [InlineData(4096, 40, 0.05f, 0f, 1.3f, "continuous", 0f, 8)] // the fused set: a nucleus of ~2 widened to the floor
+    [InlineData(40, 10, 0.3f, 0f, 1f, "continuous", 0f, 5)]
+    [InlineData(20000, 0, 0.2f, 0f, 1f, "equal", 0f, 7)]
+    public void MatchesAReferenceImplementation(int vocabulary, int topK, float topP, float minP, float temperature, string logitKind,
+                                                float topNSigma = 0f, int minKeep = 1)
     {
-        var options = new SamplingOptions { Temperature = temperature, TopK = topK, TopP = topP, MinP = minP, Seed = 1 };
+        var options = new SamplingOptions
+        {
+            Temperature = temperature, TopK = topK, TopP = topP, MinP = minP, TopNSigma = topNSigma, MinKeep = minKeep, Seed = 1,
+        };
         var sampler = new Sampler(options, vocabulary);
         var rng = new Random(vocabulary + topK);
         var logits = new float[vocabulary];
@@ -224,6 +234,19 @@ public class SamplerFilterTests
             ids.RemoveRange(options.TopK, ids.Count - options.TopK);
 
         var max = logits[ids[0]];
+        if (options.TopNSigma > 0 && float.IsFinite(max))
+        {
+            var mean = 0.0;
+            foreach (var id in ids)
+                mean += logits[id];
+            mean /= ids.Count;
+            var variance = 0.0;
+            foreach (var id in ids)
+                variance += (logits[id] - mean) * (logits[id] - mean);
+            var sigma = Math.Sqrt(variance / ids.Count);
+            ids.RemoveAll(id => logits[id] < max - options.TopNSigma * sigma);
+        }
+
         var weight = new Dictionary<int, double>();
         foreach (var id in ids)
             weight[id] = Math.Exp((logits[id] - (double)max) / options.Temperature);
@@ -244,6 +267,8 @@ public class SamplerFilterTests
                 if (cumulative >= options.TopP)
                     break;
             }
+
+            keep = Math.Max(keep, Math.Min(options.MinKeep, ids.Count));
 
             ids.RemoveRange(keep, ids.Count - keep);
         }

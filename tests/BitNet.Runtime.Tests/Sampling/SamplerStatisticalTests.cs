@@ -47,16 +47,52 @@ public class SamplerStatisticalTests
         AssertFrequencies(new SamplingOptions { Temperature = 0.8f, TopK = 5, MinP = 0.3f, TopP = 0.8f, Seed = 505 },
             expectedKept: [3, 4, 5]);
 
-    private static void AssertFrequencies(SamplingOptions options, int[] expectedKept)
+    [Fact]
+    public void TopNSigma() =>
+        // Logits ln p: mean -1.932, σ = 0.575; max − 1σ = -1.848 keeps 0.2, 0.22, 0.28 (ln 0.15 = -1.897 is out).
+        AssertFrequencies(new SamplingOptions { Temperature = 1.5f, TopNSigma = 1f, Seed = 606 }, expectedKept: [3, 4, 5]);
+
+    [Fact]
+    public void FusedTopKTopPWithAFloor() =>
+        // Top-5 renormalised: 0.28/0.95 = .295 ≥ 0.2 is a one-token nucleus; MinKeep 3 widens it to 0.28, 0.22, 0.2.
+        AssertFrequencies(new SamplingOptions { TopK = 5, TopP = 0.2f, MinKeep = 3, Seed = 707 }, expectedKept: [3, 4, 5]);
+
+    [Fact]
+    public void Penalties() =>
+        // Token 5 generated twice, 4 once, 0 in the prompt: repetition 1.5 on {0, 4, 5}, then frequency 0.3 and presence 0.2.
+        AssertFrequencies(new SamplingOptions { RepetitionPenalty = 1.5f, FrequencyPenalty = 0.3f, PresencePenalty = 0.2f, Seed = 808 },
+            expectedKept: [0, 1, 2, 3, 4, 5], prompt: [0], generated: [5, 4, 5]);
+
+    [Fact]
+    public void PenaltiesWithFilters() =>
+        // After the penalties the order changes: token 5 (twice generated) falls behind 3 and 2, and top-k 3 drops it.
+        AssertFrequencies(new SamplingOptions { Temperature = 0.9f, TopK = 3, FrequencyPenalty = 0.6f, PresencePenalty = 0.4f, Seed = 909 },
+            expectedKept: [2, 3, 4], prompt: [], generated: [5, 5]);
+
+    /// <param name="prompt">With <paramref name="generated"/>: the history the penalties count. Each draw starts from a
+    /// sampler reset to that history (seeded with the draw's index), since a draw is itself recorded.</param>
+    private static void AssertFrequencies(SamplingOptions options, int[] expectedKept, int[]? prompt = null, int[]? generated = null)
     {
         var logits = Array.ConvertAll(s_base, p => (float)Math.Log(p));
-        var intended = SamplerFilterTests.ReferenceFilter(logits, options);
+        var history = prompt is not null || generated is not null;
+        var penalised = history ? SamplerPenaltyTests.ReferencePenalise(logits, options, prompt ?? [], generated ?? []) : logits;
+        var intended = SamplerFilterTests.ReferenceFilter(penalised, options);
         Assert.Equal(expectedKept, Array.ConvertAll(intended, c => c.TokenId));
 
         var sampler = new Sampler(options, logits.Length);
         var counts = new int[logits.Length];
         for (var i = 0; i < Draws; i++)
+        {
+            if (history)
+            {
+                sampler.Reset(options.Seed!.Value + (ulong)i);
+                sampler.AddPromptTokens(prompt ?? []);
+                foreach (var id in generated ?? [])
+                    sampler.RecordGenerated(id);
+            }
+
             counts[sampler.Sample(logits)]++;
+        }
 
         var chiSquare = 0.0;
         var drawnFromKept = 0;
