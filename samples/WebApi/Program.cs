@@ -5,7 +5,12 @@
 using WebApi;
 
 var builder = WebApplication.CreateBuilder(args);
-LoopbackUrls.ThrowIfNotLoopback(builder.Configuration["urls"]);
+if (LoopbackUrls.FindNonLoopback(builder.Configuration["urls"]) is { } url)
+{
+    Console.Error.WriteLine($"error: '{url}' is not a loopback address; this server has no authentication and listens on " +
+                            "127.0.0.1 only. Use e.g. --urls http://127.0.0.1:8080.");
+    return 1;
+}
 
 builder.AddBitNetChatClient();
 builder.Services.AddBitNetOpenAIEndpoints(builder.Configuration.GetSection("OpenAIEndpoint"));
@@ -13,4 +18,5 @@ builder.Services.AddBitNetOpenAIEndpoints(builder.Configuration.GetSection("Open
 var app = builder.Build();
 app.UseOpenAIErrorResponses();
 app.MapBitNetOpenAIEndpoints();
-app.Run();
+await app.RunAsync();
+return 0;
