@@ -11,8 +11,11 @@ namespace BitNet.WebApi.Tests;
 /// <summary>A client that goes away mid-stream stops generation on the server, which then serves the next request at once.</summary>
 public sealed class CancellationTests : IAsyncLifetime
 {
-    // A sliding window lets one request generate for minutes (the context never fills), so only cancellation can end it early.
+    // A sliding window lets one request generate for minutes (the context never fills), and this prompt's greedy
+    // continuation repeats itself without an end-of-sequence (checked to 4,000 tokens; sampled stories end after ~100),
+    // so only cancellation can end it early.
     private const int EndlessTokens = 500_000;
+    private const string LoopingPrompt = "Tom ran and ran and ran and ran and ran";
     private LoopbackServer? _server;
     private StreamObserver? _observer;
 
@@ -42,8 +45,8 @@ public sealed class CancellationTests : IAsyncLifetime
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage("Once upon a time")],
-                               new ChatCompletionOptions { MaxOutputTokenCount = EndlessTokens }, cancel.Token))
+            await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage(LoopingPrompt)],
+                               new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = EndlessTokens }, cancel.Token))
             {
                 if (update.ContentUpdate.Count > 0 && ++received == 20) await cancel.CancelAsync();
             }
