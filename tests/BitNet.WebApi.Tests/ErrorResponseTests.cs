@@ -120,6 +120,23 @@ public sealed class ErrorResponseTests(BitNetServerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task ChunkedBodyOverTheLimit_Is413_WithoutAContentLength()
+    {
+        // No Content-Length: the limit is enforced while reading, not only checked up front.
+        var huge = System.Text.Encoding.UTF8.GetBytes($$"""{"messages":[{"role":"user","content":"{{new string('a', (1 << 20) + 10)}}"}]}""");
+        using var content = new StreamContent(new MemoryStream(huge));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await Http.SendAsync(request);
+
+        Assert.Equal(413, (int)response.StatusCode);
+        var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        HttpJson.AssertError(body, "invalid_request_error", null, "request_too_large");
+    }
+
+    [Fact]
     public async Task WrongMethodUnknownPathAndMediaType_Get405_404_415WithErrorBodies()
     {
         var (getStatus, getBody) = await HttpJson.GetAsync(Http, "v1/chat/completions");

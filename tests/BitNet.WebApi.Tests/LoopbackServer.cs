@@ -46,7 +46,15 @@ internal sealed class LoopbackServer : IAsyncDisposable
         var app = builder.Build();
         app.UseOpenAIErrorResponses();
         app.MapBitNetOpenAIEndpoints();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         var uri = new Uri(address.EndsWith('/') ? address : address + "/");
