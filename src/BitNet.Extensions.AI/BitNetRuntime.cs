@@ -283,7 +283,7 @@ public sealed class BitNetRuntime : IDisposable
         if (!BitNetTelemetry.TimeToFirstToken.Enabled) return;
         BitNetTelemetry.TimeToFirstToken.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
             new KeyValuePair<string, object?>("bitnet.warm", Volatile.Read(ref _completedRequests) > 0),
-            new KeyValuePair<string, object?>("bitnet.warmup", warmUp));
+            new KeyValuePair<string, object?>(BitNetTelemetry.WarmUpTagName, warmUp));
     }
 
     /// <summary>

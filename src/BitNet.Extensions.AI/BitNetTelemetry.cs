@@ -21,11 +21,20 @@ public static class BitNetTelemetry
     /// <summary>The meter's name.</summary>
     public const string MeterName = "BitNet.Extensions.AI";
 
+    /// <summary>The time-to-first-token histogram's name (seconds; tags <c>bitnet.warm</c>, <c>bitnet.warmup</c>).</summary>
+    public const string TimeToFirstTokenName = "bitnet.request.time_to_first_token";
+
+    /// <summary>The warm-up duration histogram's name (seconds).</summary>
+    public const string WarmUpDurationName = "bitnet.warmup.duration";
+
+    /// <summary>The tag that marks a time to first token measured on a warm-up prompt.</summary>
+    public const string WarmUpTagName = "bitnet.warmup";
+
     internal static readonly Meter Meter = new(MeterName);
 
     internal static readonly Histogram<double> TimeToFirstToken = Meter.CreateHistogram<double>(
-        "bitnet.request.time_to_first_token", unit: "s", description: "Time from a request reaching the runtime to its first generated token.");
+        TimeToFirstTokenName, unit: "s", description: "Time from a request reaching the runtime to its first generated token.");
 
     internal static readonly Histogram<double> WarmUpDuration = Meter.CreateHistogram<double>(
-        "bitnet.warmup.duration", unit: "s", description: "Duration of the start-up warm-up.");
+        WarmUpDurationName, unit: "s", description: "Duration of the start-up warm-up.");
 }
