@@ -39,8 +39,13 @@ public static class BitNetServiceCollectionExtensions
     /// default; without a host nothing runs it).
     /// </description></item>
     /// <item><description>
-    /// The <see cref="IChatClient"/> pipeline (a singleton) around a <see cref="BitNetChatClient"/> on that runtime. No
-    /// middleware is added here; function invocation in particular is the caller's choice.
+    /// The <see cref="IChatClient"/> pipeline (a singleton) around a <see cref="BitNetChatClient"/> on that runtime, with
+    /// one layer already added: text preprocessing (<see cref="BitNetPreprocessingChatClient"/>, configured by
+    /// <see cref="BitNetChatClientOptions.Preprocessing"/>; none when <c>Preprocessing.Enabled</c> is false). It is the
+    /// first <c>Use</c>, hence the outermost layer: middleware the caller adds to the returned builder
+    /// (<c>.UseLogging()</c>, <c>.UseOpenTelemetry()</c>, <c>.UseDistributedCache()</c>) runs inside it and sees the
+    /// preprocessed text, exactly what the model receives. No other middleware is added; function invocation in
+    /// particular is the caller's choice.
     /// </description></item>
     /// </list>
     /// </remarks>
@@ -61,8 +66,10 @@ public static class BitNetServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BitNetWarmUpService>());
 
         return services.AddChatClient(static provider => new BitNetChatClient(
-            provider.GetRequiredService<BitNetRuntime>(),
-            provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value));
+                provider.GetRequiredService<BitNetRuntime>(),
+                provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value))
+            .Use(static (inner, provider) => BitNetPreprocessingChatClientBuilderExtensions.Create(
+                inner, provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value.Preprocessing, provider));
     }
 
     /// <summary>
@@ -131,7 +138,9 @@ public static class BitNetServiceCollectionExtensions
             provider.GetService<ILogger<BitNetRuntime>>()));
 
         return services.AddKeyedChatClient(serviceKey, provider => new BitNetChatClient(
-            provider.GetRequiredKeyedService<BitNetRuntime>(serviceKey),
-            provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey)));
+                provider.GetRequiredKeyedService<BitNetRuntime>(serviceKey),
+                provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey)))
+            .Use((inner, provider) => BitNetPreprocessingChatClientBuilderExtensions.Create(
+                inner, provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey).Preprocessing, provider));
     }
 }
