@@ -114,7 +114,11 @@ public sealed class BitNetTextPreprocessor
             {
                 state.EmojiRun = 0;
                 BeginVisible(output, ref state);
-                output.Append(rest[..width]);
+                // Printable ASCII that cannot start an emoji needs no decision: copy the whole run at once.
+                var end = width;
+                while (end < rest.Length && rest[end] is > ' ' and < '\u007F' and not ('#' or '*' or (>= '0' and <= '9'))) end++;
+                output.Append(rest[..end]);
+                position += end - width;
             }
         }
     }
