@@ -34,7 +34,7 @@ public sealed class BitNetPreprocessingOptions
     /// U+2066–U+2069), deprecated format characters (U+206A–U+206F), the combining grapheme joiner (U+034F), Mongolian
     /// variation selectors and vowel separator (U+180B–U+180F), interlinear annotation marks (U+FFF9–U+FFFB), variation
     /// selectors (U+FE00–U+FE0F, U+E0100–U+E01EF) and tag characters (U+E0001, U+E0020–U+E007F). Default
-    /// <see langword="true"/>. A zero-width joiner between two emoji and the tags of a flag such as 🏴󠁧󠁢󠁥󠁮󠁧󠁿 are
+    /// <see langword="true"/>. A zero-width joiner between two emoji and the tag characters of a subdivision flag (U+1F3F4 followed by tags, e.g. the flag of England) are
     /// part of the emoji and are kept with it; variation selectors are removed from emoji too (they only choose a
     /// presentation).
     /// </summary>
@@ -65,8 +65,8 @@ public sealed class BitNetPreprocessingOptions
 
     /// <summary>
     /// The Unicode normalization form applied last, or <see langword="null"/> for none. Default
-    /// <see cref="NormalizationForm.FormC"/> (NFC: "e" followed by a combining acute accent becomes "é", which the
-    /// tokenizer knows as one piece). The K forms also fold compatibility characters (ﬁ → fi, full-width letters → ASCII).
+    /// <see cref="NormalizationForm.FormC"/> (NFC: "e" followed by a combining acute accent becomes "é", so equal texts
+    /// tokenize equally, and a vocabulary that has "é" as a piece uses it). The K forms also fold compatibility characters (ﬁ → fi, full-width letters → ASCII).
     /// This needs ICU: in an application with <c>InvariantGlobalization</c> set, .NET's
     /// <see cref="string.Normalize(NormalizationForm)"/> returns text unchanged, so the step does nothing there
     /// (<see cref="BitNetTextPreprocessor.NormalizationAvailable"/> tells; <see cref="BitNetPreprocessingChatClient"/> logs a
@@ -77,9 +77,9 @@ public sealed class BitNetPreprocessingOptions
     /// <summary>What happens to emoji. Default <see cref="AI.EmojiHandling.Collapse"/> (runs longer than <see cref="MaxEmojiRun"/>).</summary>
     /// <remarks>
     /// An emoji is one picture however many code points draw it: a pictographic character with its skin-tone modifier
-    /// and variation selector, a zero-width-joiner sequence (👨‍👩‍👧 is one emoji; at most 8 pictographs are joined,
+    /// and variation selector, a zero-width-joiner sequence (man, ZWJ, woman, ZWJ, girl: one family emoji; at most 8 pictographs are joined,
     /// so a hostile chain cannot grow one emoji without bound), a flag (two regional indicators, or 🏴 with tags), or a
-    /// keycap (1️⃣). Symbols that are text by default (❤ ☺ ✔ ©) count as emoji only when a variation selector U+FE0F
+    /// keycap (a digit, <c>#</c> or <c>*</c>, U+FE0F, U+20E3). Symbols that are text by default (❤ ☺ ✔ ©) count as emoji only when a variation selector U+FE0F
     /// asks for the emoji presentation. A run is emoji with nothing between them (a space ends a run).
     /// </remarks>
     public EmojiHandling EmojiHandling { get; set; } = EmojiHandling.Collapse;

@@ -46,7 +46,7 @@ internal static class EmojiSequence
         var end = SkipModifiers(text, width);
         for (var pictographs = 1; pictographs < MaxJoinedPictographs && At(text, end) == ZeroWidthJoiner; pictographs++)
         {
-            // Inside a sequence a text-default symbol joins without U+FE0F (🏃‍♀ as well as 🏃‍♀️), so that text whose
+            // Inside a sequence a text-default symbol joins without U+FE0F (runner, ZWJ, female sign with or without U+FE0F), so that text whose
             // selectors were removed reads the same way again.
             var next = Read(text, end + 1, out var nextWidth);
             if (!IsPictographic(next) && !IsTextDefaultSymbol(next)) break;
