@@ -18,8 +18,9 @@ namespace BitNet.Extensions.AI;
 /// are one run.
 /// </para>
 /// <para>
-/// The same options always give the same output, and preprocessing its own output changes nothing. Instances are
-/// immutable and thread-safe.
+/// The same options always give the same output. With the default options, preprocessing its own output changes
+/// nothing (a K normalization form, or an emoji replacement with characters a step removes, can change it again).
+/// Instances are immutable and thread-safe.
 /// </para>
 /// </remarks>
 public sealed class BitNetTextPreprocessor
