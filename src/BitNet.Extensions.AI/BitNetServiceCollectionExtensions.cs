@@ -65,11 +65,12 @@ public static class BitNetServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BitNetWarmUpService>());
 
-        return services.AddChatClient(static provider => new BitNetChatClient(
-                provider.GetRequiredService<BitNetRuntime>(),
-                provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value))
-            .Use(static (inner, provider) => BitNetPreprocessingChatClientBuilderExtensions.Create(
-                inner, provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value.Preprocessing, provider));
+        var builder = services.AddChatClient(static provider => new BitNetChatClient(
+            provider.GetRequiredService<BitNetRuntime>(),
+            provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value));
+        // The first Use is the outermost layer: everything the caller adds later sees the preprocessed request.
+        return builder.Use(static (inner, provider) => BitNetPreprocessingChatClientBuilderExtensions.Create(
+            inner, provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value.Preprocessing, provider));
     }
 
     /// <summary>
@@ -137,10 +138,10 @@ public static class BitNetServiceCollectionExtensions
             provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get((string)key!),
             provider.GetService<ILogger<BitNetRuntime>>()));
 
-        return services.AddKeyedChatClient(serviceKey, provider => new BitNetChatClient(
-                provider.GetRequiredKeyedService<BitNetRuntime>(serviceKey),
-                provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey)))
-            .Use((inner, provider) => BitNetPreprocessingChatClientBuilderExtensions.Create(
-                inner, provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey).Preprocessing, provider));
+        var builder = services.AddKeyedChatClient(serviceKey, provider => new BitNetChatClient(
+            provider.GetRequiredKeyedService<BitNetRuntime>(serviceKey),
+            provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey)));
+        return builder.Use((inner, provider) => BitNetPreprocessingChatClientBuilderExtensions.Create(
+            inner, provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey).Preprocessing, provider));
     }
 }
