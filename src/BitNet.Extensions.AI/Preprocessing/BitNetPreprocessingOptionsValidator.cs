@@ -1,23 +1,15 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.Extensions.Options;
 
 namespace BitNet.Extensions.AI;
 
 /// <summary>
 /// Checks <see cref="BitNetPreprocessingOptions"/>: every failure names the option, its value and the allowed range.
-/// Used by dependency injection, by <see cref="BitNetChatClientOptionsValidator"/> for
-/// <see cref="BitNetChatClientOptions.Preprocessing"/>, and by the constructors that take options directly.
+/// Used by <see cref="BitNetChatClientOptionsValidator"/> for <see cref="BitNetChatClientOptions.Preprocessing"/> (so
+/// dependency injection validates them on start) and by the constructors that take the options directly.
 /// </summary>
-internal sealed class BitNetPreprocessingOptionsValidator : IValidateOptions<BitNetPreprocessingOptions>
+internal static class BitNetPreprocessingOptionsValidator
 {
-    /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, BitNetPreprocessingOptions options)
-    {
-        var failures = GetFailures(options, nameof(BitNetPreprocessingOptions));
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid option.</summary>
     public static void ThrowIfInvalid(BitNetPreprocessingOptions options, string paramName)
     {
