@@ -36,6 +36,12 @@ public sealed class PreprocessingRegistrationTests
 
         Assert.Equal(["Once upon a time 🎉🎉🎉"], seen);
         Assert.Equal(3, response.Usage!.OutputTokenCount);
+
+        // Streaming takes the same path, and the same clean prompt gives the same greedy answer.
+        seen.Clear();
+        var streamed = await client.GetStreamingResponseAsync("Once upon\u200B a\ttime 🎉🎉🎉🎉").ToChatResponseAsync();
+        Assert.Equal(["Once upon a time 🎉🎉🎉"], seen);
+        Assert.Equal(response.Text, streamed.Text);
     }
 
     [Fact]
