@@ -93,6 +93,7 @@ internal static partial class BitNetCli
         root.Subcommands.Add(new InspectCommand(console).Build());
         root.Subcommands.Add(new BenchCommand(console).Build());
         root.Subcommands.Add(new SynthCommand(console).Build());
+        root.Subcommands.Add(new TokenizeCommand(console).Build());
         return root;
     }
 

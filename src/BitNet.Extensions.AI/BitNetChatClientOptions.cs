@@ -197,6 +197,13 @@ public sealed class BitNetChatClientOptions
     /// </summary>
     public string? ModelId { get; set; }
 
+    /// <summary>
+    /// The text preprocessing <c>AddBitNetChatClient</c> installs as the outermost layer of the pipeline (on by default;
+    /// <c>Preprocessing.Enabled = false</c> installs none). Bindable from configuration as a nested section
+    /// (<c>"Preprocessing": { "EmojiHandling": "Remove" }</c>). Not read by a <see cref="BitNetChatClient"/> itself.
+    /// </summary>
+    public BitNetPreprocessingOptions Preprocessing { get; set; } = new();
+
     /// <summary>A copy of these options (the client keeps one, so later changes to this instance do not affect it).</summary>
     internal BitNetChatClientOptions Clone() => (BitNetChatClientOptions)MemberwiseClone();
 }

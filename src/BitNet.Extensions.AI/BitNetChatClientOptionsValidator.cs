@@ -80,6 +80,10 @@ internal sealed class BitNetChatClientOptionsValidator : IValidateOptions<BitNet
             failures.Add(Failure(nameof(options.WarmUpPrompts), "null", "a list of prompts (empty for none)"));
         if (options.ModelId is { } modelId && string.IsNullOrWhiteSpace(modelId))
             failures.Add(Failure(nameof(options.ModelId), $"\"{modelId}\"", "a non-blank id, or null for the model's own id"));
+        if (options.Preprocessing is null)
+            failures.Add(Failure(nameof(options.Preprocessing), "null", "preprocessing options (Enabled = false turns preprocessing off)"));
+        else
+            failures.AddRange(BitNetPreprocessingOptionsValidator.GetFailures(options.Preprocessing, $"{nameof(BitNetChatClientOptions)}.{nameof(options.Preprocessing)}"));
 
         return failures;
     }

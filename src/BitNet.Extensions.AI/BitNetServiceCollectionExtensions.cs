@@ -39,8 +39,13 @@ public static class BitNetServiceCollectionExtensions
     /// default; without a host nothing runs it).
     /// </description></item>
     /// <item><description>
-    /// The <see cref="IChatClient"/> pipeline (a singleton) around a <see cref="BitNetChatClient"/> on that runtime. No
-    /// middleware is added here; function invocation in particular is the caller's choice.
+    /// The <see cref="IChatClient"/> pipeline (a singleton) around a <see cref="BitNetChatClient"/> on that runtime, with
+    /// one layer already added: text preprocessing (<see cref="BitNetPreprocessingChatClient"/>, configured by
+    /// <see cref="BitNetChatClientOptions.Preprocessing"/>; none when <c>Preprocessing.Enabled</c> is false). It is the
+    /// first <c>Use</c>, hence the outermost layer: middleware the caller adds to the returned builder
+    /// (<c>.UseLogging()</c>, <c>.UseOpenTelemetry()</c>, <c>.UseDistributedCache()</c>) runs inside it and sees the
+    /// preprocessed text, exactly what the model receives. No other middleware is added; function invocation in
+    /// particular is the caller's choice.
     /// </description></item>
     /// </list>
     /// </remarks>
@@ -55,9 +60,12 @@ public static class BitNetServiceCollectionExtensions
             provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value,
             provider.GetService<ILogger<BitNetWarmUpService>>())));
 
-        return services.AddChatClient(static provider => new BitNetChatClient(
+        var builder = services.AddChatClient(static provider => new BitNetChatClient(
             provider.GetRequiredService<BitNetRuntime>(),
             provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value));
+        // The first Use is the outermost layer: everything the caller adds later sees the preprocessed request.
+        return builder.Use(static (inner, provider) => BitNetPreprocessingChatClientBuilderExtensions.Create(
+            inner, provider.GetRequiredService<IOptions<BitNetChatClientOptions>>().Value.Preprocessing, provider));
     }
 
     /// <summary>
@@ -129,9 +137,11 @@ public static class BitNetServiceCollectionExtensions
                 provider.GetService<ILogger<BitNetWarmUpService>>()));
         }
 
-        return services.AddKeyedChatClient(serviceKey, provider => new BitNetChatClient(
+        var builder = services.AddKeyedChatClient(serviceKey, provider => new BitNetChatClient(
             provider.GetRequiredKeyedService<BitNetRuntime>(serviceKey),
             provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey)));
+        return builder.Use((inner, provider) => BitNetPreprocessingChatClientBuilderExtensions.Create(
+            inner, provider.GetRequiredService<IOptionsMonitor<BitNetChatClientOptions>>().Get(serviceKey).Preprocessing, provider));
     }
 
     /// <summary>

@@ -19,4 +19,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Warmed up the BitNet runtime of model '{ModelId}' with {PromptCount} prompt(s) in {ElapsedMilliseconds} ms.")]
     public static partial void WarmedUp(ILogger logger, string modelId, int promptCount, long elapsedMilliseconds);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning,
+        Message = "Unicode normalization {Form} is configured but unavailable: the application runs with InvariantGlobalization, where " +
+                  "string.Normalize returns text unchanged. The other preprocessing steps still run; set InvariantGlobalization to false " +
+                  "(ICU) to normalize, or set UnicodeNormalization to null to silence this warning.")]
+    public static partial void NormalizationUnavailable(ILogger logger, string form);
 }

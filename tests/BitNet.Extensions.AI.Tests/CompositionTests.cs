@@ -38,8 +38,9 @@ public sealed class CompositionTests
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<IChatClient>();
 
-        // Outermost first: the layers the builder installed, then the provider and its engine objects.
-        Assert.IsType<FunctionInvokingChatClient>(client);
+        // Outermost first: AddBitNetChatClient's preprocessing layer, the caller's layers, then the provider and its engine objects.
+        Assert.IsType<BitNetPreprocessingChatClient>(client);
+        Assert.NotNull(client.GetService<FunctionInvokingChatClient>());
         Assert.NotNull(client.GetService<OpenTelemetryChatClient>());
         Assert.NotNull(client.GetService<DistributedCachingChatClient>());
         Assert.NotNull(client.GetService<LoggingChatClient>());

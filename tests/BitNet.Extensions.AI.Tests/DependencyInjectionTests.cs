@@ -23,7 +23,9 @@ public sealed class DependencyInjectionTests
         await using var provider = services.BuildServiceProvider(validateScopes: true);
         var client = provider.GetRequiredService<IChatClient>();
 
-        Assert.IsType<LoggingChatClient>(client);
+        // Preprocessing is the first layer AddBitNetChatClient adds, hence the outermost; the caller's logging runs inside it.
+        Assert.IsType<BitNetPreprocessingChatClient>(client);
+        Assert.NotNull(client.GetService<LoggingChatClient>());
         var bitnet = client.GetService<BitNetChatClient>();
         Assert.NotNull(bitnet);
         Assert.Same(provider.GetRequiredService<BitNetRuntime>(), bitnet.Runtime);
