@@ -50,8 +50,15 @@ namespace BitNet.Extensions.AI;
 /// <see cref="ArgumentOutOfRangeException"/> naming the option.
 /// </para>
 /// <para>
+/// <b>JSON.</b> <see cref="ChatOptions.ResponseFormat"/> <see cref="ChatResponseFormat.Json"/> makes the answer a JSON
+/// object, and a JSON-schema format a value that validates against the schema, by constrained decoding
+/// (<see cref="BitNet.Runtime.Constraints.JsonGrammar"/>: tokens the grammar does not allow are masked before sampling,
+/// and the value is always closed before the token limit). Chat-format models also get the schema in the system
+/// instructions; story models do not. A schema keyword the grammar cannot enforce raises <see cref="NotSupportedException"/>.
+/// </para>
+/// <para>
 /// <b>Options rejected</b> with <see cref="NotSupportedException"/>, because ignoring them would silently change the
-/// answer: a JSON <see cref="ChatOptions.ResponseFormat"/>, a <see cref="ChatOptions.ToolMode"/> that requires a call,
+/// answer: a <see cref="ChatOptions.ToolMode"/> that requires a call,
 /// and non-zero <see cref="ChatOptions.FrequencyPenalty"/> or <see cref="ChatOptions.PresencePenalty"/>.
 /// <b>Options ignored:</b> <see cref="ChatOptions.ModelId"/> (there is one model per client; responses report the
 /// actual one), <see cref="ChatOptions.Instructions"/> (for story models; chat formats render them), <see cref="ChatOptions.Tools"/> (the model never calls them),
@@ -226,7 +233,8 @@ public sealed class BitNetChatClient : IChatClient
         ChatPrompt prompt;
         if (_chatTemplate is not null)
         {
-            prompt = ChatPrompt.FromConversation(ChatTurnConverter.Convert(messages, options?.Instructions), _chatTemplate);
+            var instructions = ResponseFormatInstructions.Append(options?.Instructions, options?.ResponseFormat);
+            prompt = ChatPrompt.FromConversation(ChatTurnConverter.Convert(messages, instructions), _chatTemplate);
         }
         else
         {

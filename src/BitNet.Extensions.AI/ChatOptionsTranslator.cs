@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using BitNet.Runtime.Constraints;
 using BitNet.Runtime.Generation;
 using BitNet.Runtime.Sampling;
 using Microsoft.Extensions.AI;
@@ -53,14 +54,35 @@ internal static class ChatOptionsTranslator
             StopSequences = CopyStopSequences(options?.StopSequences),
             ContextOverflow = defaults.ContextOverflowPolicy,
             SinkTokens = defaults.SlidingWindowSinkTokens,
+            Constraint = ToGrammar(options?.ResponseFormat) is { } grammar ? grammar.CreateConstraint : null,
         };
+    }
+
+    /// <summary>
+    /// The grammar a JSON response format asks for: <see cref="ChatResponseFormat.Json"/> (no schema) any JSON object, as
+    /// OpenAI's JSON mode does; a schema its compiled grammar. Null for text.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The schema uses a keyword constrained decoding cannot enforce (named in the message).</exception>
+    public static JsonGrammar? ToGrammar(ChatResponseFormat? format)
+    {
+        if (format is not ChatResponseFormatJson json) return null;
+        if (json.Schema is not { } schema) return JsonGrammar.AnyObject;
+        try
+        {
+            return JsonGrammar.FromSchema(schema);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new NotSupportedException($"ChatOptions.ResponseFormat has a JSON schema this client cannot enforce: {e.Message}", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"ChatOptions.ResponseFormat has a malformed JSON schema: {e.Message}", "options", e);
+        }
     }
 
     private static void RejectUnsupported(ChatOptions options)
     {
-        if (options.ResponseFormat is ChatResponseFormatJson)
-            throw new NotSupportedException(
-                "ChatOptions.ResponseFormat asks for JSON, which the BitNet story model cannot produce and this client cannot constrain yet.");
         if (options.ToolMode is RequiredChatToolMode)
             throw new NotSupportedException(
                 "ChatOptions.ToolMode requires a tool call, but the BitNet story model does not call tools.");

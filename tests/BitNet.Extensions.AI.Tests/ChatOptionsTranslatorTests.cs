@@ -103,7 +103,7 @@ public sealed class ChatOptionsTranslatorTests
 
     public static TheoryData<ChatOptions, string> Unsupported => new()
     {
-        { new ChatOptions { ResponseFormat = ChatResponseFormat.Json }, "ResponseFormat" },
+        { new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse("{\"type\":\"string\",\"pattern\":\"^a\"}").RootElement) }, "ResponseFormat" },
         { new ChatOptions { ToolMode = ChatToolMode.RequireAny }, "ToolMode" },
         { new ChatOptions { FrequencyPenalty = 0.5f }, "FrequencyPenalty" },
         { new ChatOptions { PresencePenalty = 0.5f }, "PresencePenalty" },

@@ -1,7 +1,6 @@
 using System.Text;
 using BitNet.Runtime.Constraints;
 using BitNet.Runtime.Generation;
-using BitNet.Runtime.Gguf;
 using BitNet.Runtime.Synthesis;
 using BitNet.Runtime.Tokenization;
 
@@ -20,7 +19,7 @@ public sealed class TokenMaskTests
         return BitNetTokenizer.FromGguf(file);
     });
 
-    private static readonly Lazy<BitNetTokenizer> s_byteLevel = new(() => ByteLevelTokenizer(16_384));
+    private static readonly Lazy<BitNetTokenizer> s_byteLevel = new(() => SyntheticByteLevelVocabulary.Create(16_384).CreateTokenizer());
 
     private const string PersonSchema =
         """{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"},"tags":{"type":"array","items":{"enum":["a","b c","ü"]},"maxItems":3},"score":{"type":["number","null"]}}}""";
@@ -169,29 +168,4 @@ public sealed class TokenMaskTests
     }
 
     private static bool IsSet(ReadOnlySpan<uint> bits, int id) => (bits[id >> 5] & (1u << (id & 31))) != 0;
-
-    internal static BitNetTokenizer ByteLevelTokenizer(int size)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"bitnet-constraint-vocab-{size}-{Environment.ProcessId}.gguf");
-        var v = SyntheticByteLevelVocabulary.Create(size);
-        try
-        {
-            using (var writer = GgufWriter.Create(path))
-            {
-                writer.AddString("tokenizer.ggml.model", "gpt2").AddString("tokenizer.ggml.pre", "llama-bpe")
-                      .AddArray("tokenizer.ggml.tokens", v.Tokens).AddArray("tokenizer.ggml.token_type", v.Types)
-                      .AddArray("tokenizer.ggml.merges", v.Merges).AddUInt32("tokenizer.ggml.bos_token_id", (uint)v.BosId)
-                      .AddUInt32("tokenizer.ggml.eos_token_id", (uint)v.EosId);
-                writer.WriteHeader();
-                writer.Complete();
-            }
-
-            using var file = GgufFile.Open(path);
-            return BitNetTokenizer.FromGguf(file);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
 }
