@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Unicode;
 using BitNet.Runtime.Tokenization;
 
@@ -19,8 +21,11 @@ internal sealed class ConstraintVocabulary
         TokenBytes = new byte[Size][];
         for (var id = 0; id < Size; id++)
         {
-            // Control pieces decode to nothing; end-of-generation ids are allowed separately.
-            TokenBytes[id] = tokenizer.IsControl(id) ? [] : tokenizer.GetContinuationBytes(id);
+            // Control pieces decode to nothing; end-of-generation ids are allowed separately. A token that can appear in
+            // no JSON text (not a fragment of valid UTF-8, or a control character other than whitespace) is left out of
+            // every walk.
+            var bytes = tokenizer.IsControl(id) ? [] : tokenizer.GetContinuationBytes(id);
+            TokenBytes[id] = CanAppearInJson(bytes) ? bytes : [];
         }
 
         EndIds = [.. tokenizer.EndOfGenerationIds];
@@ -41,7 +46,10 @@ internal sealed class ConstraintVocabulary
     /// <summary>The number of tokens.</summary>
     public int Size { get; }
 
-    /// <summary>Each token's bytes in generated text; empty for control and unknown pieces (never allowed as text).</summary>
+    /// <summary>
+    /// Each token's bytes in generated text; empty (never allowed) for control and unknown pieces and for tokens that are
+    /// cannot appear in JSON text (see <see cref="CanAppearInJson"/>).
+    /// </summary>
     public byte[][] TokenBytes { get; }
 
     /// <summary>The ids that end generation.</summary>
@@ -65,6 +73,29 @@ internal sealed class ConstraintVocabulary
 
     /// <summary>The tables of <paramref name="tokenizer"/>, built on first use.</summary>
     public static ConstraintVocabulary For(BitNetTokenizer tokenizer) => s_cache.GetValue(tokenizer, t => new ConstraintVocabulary(t));
+
+    /// <summary>
+    /// Whether the bytes can be part of a JSON text: no control character but whitespace, and valid UTF-8 apart from up
+    /// to three continuation bytes that may end a character begun before and a character that may be completed after.
+    /// </summary>
+    private static bool CanAppearInJson(ReadOnlySpan<byte> bytes)
+    {
+        foreach (var b in bytes)
+            if (b < 0x20 && b is not ((byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r')) return false;
+
+        var start = 0;
+        while (start < bytes.Length && start < 3 && (bytes[start] & 0xC0) == 0x80) start++;
+        var rest = bytes[start..];
+        while (!rest.IsEmpty)
+        {
+            var status = Rune.DecodeFromUtf8(rest, out _, out var consumed);
+            if (status == OperationStatus.NeedMoreData) return true;   // a character cut at the end
+            if (status != OperationStatus.Done) return false;
+            rest = rest[consumed..];
+        }
+
+        return true;
+    }
 
     private static bool IsPlainStringText(byte[] bytes)
     {

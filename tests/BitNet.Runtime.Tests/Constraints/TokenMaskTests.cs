@@ -1,6 +1,7 @@
 using System.Text;
 using BitNet.Runtime.Constraints;
 using BitNet.Runtime.Generation;
+using BitNet.Runtime.Gguf;
 using BitNet.Runtime.Synthesis;
 using BitNet.Runtime.Tokenization;
 
