@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
+using BitNet.Extensions.AI.Tools;
 using BitNet.Runtime;
 using BitNet.Runtime.Chat;
 using BitNet.Runtime.Generation;
@@ -179,8 +181,8 @@ public sealed class BitNetChatClient : IChatClient
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        var (prompt, generationOptions) = PrepareRequest(messages, options);
-        return GetResponseCoreAsync(prompt, generationOptions, cancellationToken);
+        var (prompt, generationOptions, functions) = PrepareRequest(messages, options);
+        return GetResponseCoreAsync(prompt, generationOptions, functions, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -192,8 +194,8 @@ public sealed class BitNetChatClient : IChatClient
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        var (prompt, generationOptions) = PrepareRequest(messages, options);
-        return GetStreamingResponseCoreAsync(prompt, generationOptions, cancellationToken);
+        var (prompt, generationOptions, functions) = PrepareRequest(messages, options);
+        return GetStreamingResponseCoreAsync(prompt, generationOptions, functions, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -224,16 +226,24 @@ public sealed class BitNetChatClient : IChatClient
         if (_ownsRuntime) _runtime.Dispose();
     }
 
-    private (ChatPrompt Prompt, GenerationOptions Options) PrepareRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    private (ChatPrompt Prompt, GenerationOptions Options, IReadOnlyList<AIFunctionDeclaration> Functions) PrepareRequest(
+        IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         Throw.IfNull(messages);
         ThrowIfDisposed();
+        var functions = ToolCallFormat.CallableFunctions(options);
         // Both only read their inputs; the messages are enumerated exactly once. A model with a chat format gets its
         // conversation rendered in that format; a story model gets the story so far.
         ChatPrompt prompt;
         if (_chatTemplate is not null)
         {
             var instructions = ResponseFormatInstructions.Append(options?.Instructions, options?.ResponseFormat);
+            if (functions.Count > 0)
+            {
+                var tools = ToolCallFormat.Describe(functions, required: options?.ToolMode is RequiredChatToolMode);
+                instructions = string.IsNullOrWhiteSpace(instructions) ? tools : instructions + "\n\n" + tools;
+            }
+
             prompt = ChatPrompt.FromConversation(ChatTurnConverter.Convert(messages, instructions), _chatTemplate);
         }
         else
@@ -250,7 +260,7 @@ public sealed class BitNetChatClient : IChatClient
             generationOptions = generationOptions with { SinkTokens = Math.Min(Math.Max(firstMessageTokens, 1), model.ContextLength / 2) };
         }
 
-        return (prompt, generationOptions);
+        return (prompt, generationOptions, functions);
     }
 
     /// <summary>
@@ -259,18 +269,20 @@ public sealed class BitNetChatClient : IChatClient
     /// </summary>
     internal async Task WarmUpAsync(string text, int maxTokens, CancellationToken cancellationToken)
     {
-        var (prompt, generationOptions) = PrepareRequest([new ChatMessage(ChatRole.User, text)],
+        var (prompt, generationOptions, _) = PrepareRequest([new ChatMessage(ChatRole.User, text)],
                                                          new ChatOptions { Temperature = 0, MaxOutputTokens = maxTokens });
         await _runtime.GenerateAsync(prompt, generationOptions, output: null, cancellationToken, warmUp: true).ConfigureAwait(false);
     }
 
-    private async Task<ChatResponse> GetResponseCoreAsync(ChatPrompt prompt, GenerationOptions options, CancellationToken cancellationToken)
+    private async Task<ChatResponse> GetResponseCoreAsync(ChatPrompt prompt, GenerationOptions options,
+        IReadOnlyList<AIFunctionDeclaration> functions, CancellationToken cancellationToken)
     {
         var id = NewResponseId();
         var createdAt = DateTimeOffset.UtcNow;
         var result = await _runtime.GenerateAsync(prompt, options, output: null, cancellationToken).ConfigureAwait(false);
+        var call = ToolCallFormat.TryParse(result.Text ?? "", functions);
 
-        var message = new ChatMessage(ChatRole.Assistant, [new TextContent(result.Text)])
+        var message = new ChatMessage(ChatRole.Assistant, call is null ? [new TextContent(result.Text)] : [call])
         {
             MessageId = id,
             CreatedAt = createdAt,
@@ -280,14 +292,17 @@ public sealed class BitNetChatClient : IChatClient
             ResponseId = id,
             ModelId = _modelId,
             CreatedAt = createdAt,
-            FinishReason = ToFinishReason(result.FinishReason),
+            FinishReason = call is null ? ToFinishReason(result.FinishReason) : ChatFinishReason.ToolCalls,
             Usage = ToUsage(result),
         };
     }
 
     private async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseCoreAsync(ChatPrompt prompt, GenerationOptions options,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        IReadOnlyList<AIFunctionDeclaration> functions, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // With callable functions, text that starts with '{' may be a call: it is held back and sent, whole, at the end.
+        var held = new StringBuilder();
+        var holding = functions.Count > 0;
         var id = NewResponseId();
         var createdAt = DateTimeOffset.UtcNow;
         var channel = BitNetRuntime.CreateStreamChannel();
@@ -302,14 +317,26 @@ public sealed class BitNetChatClient : IChatClient
                 {
                     // Text may already be buffered: check between tokens even when no wait happens.
                     cancellationToken.ThrowIfCancellationRequested();
+                    if (holding)
+                    {
+                        held.Append(text);
+                        var first = FirstNonWhitespace(held);
+                        if (first is null || first == '{') continue;
+                        holding = false;
+                        text = held.ToString();
+                        held.Clear();
+                    }
+
                     yield return NewUpdate(id, createdAt, [new TextContent(text)]);
                 }
             }
 
             // The channel is complete: the worker has finished, and its errors surface here.
             var result = await worker.ConfigureAwait(false);
-            var last = NewUpdate(id, createdAt, [new UsageContent(ToUsage(result))]);
-            last.FinishReason = ToFinishReason(result.FinishReason);
+            var call = held.Length > 0 ? ToolCallFormat.TryParse(held.ToString(), functions) : null;
+            if (call is null && held.Length > 0) yield return NewUpdate(id, createdAt, [new TextContent(held.ToString())]);
+            var last = NewUpdate(id, createdAt, call is null ? [new UsageContent(ToUsage(result))] : [call, new UsageContent(ToUsage(result))]);
+            last.FinishReason = call is null ? ToFinishReason(result.FinishReason) : ChatFinishReason.ToolCalls;
             yield return last;
         }
         finally
@@ -318,6 +345,13 @@ public sealed class BitNetChatClient : IChatClient
             await abandon.CancelAsync().ConfigureAwait(false);
             await ((Task)worker).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+    }
+
+    private static char? FirstNonWhitespace(StringBuilder text)
+    {
+        for (var i = 0; i < text.Length; i++)
+            if (!char.IsWhiteSpace(text[i])) return text[i];
+        return null;
     }
 
     private ChatResponseUpdate NewUpdate(string id, DateTimeOffset createdAt, IList<AIContent> contents) =>

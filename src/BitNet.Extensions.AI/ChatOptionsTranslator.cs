@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using BitNet.Extensions.AI.Tools;
 using BitNet.Runtime.Constraints;
 using BitNet.Runtime.Generation;
 using BitNet.Runtime.Sampling;
@@ -54,8 +55,29 @@ internal static class ChatOptionsTranslator
             StopSequences = CopyStopSequences(options?.StopSequences),
             ContextOverflow = defaults.ContextOverflowPolicy,
             SinkTokens = defaults.SlidingWindowSinkTokens,
-            Constraint = ToGrammar(options?.ResponseFormat) is { } grammar ? grammar.CreateConstraint : null,
+            Constraint = ToGrammar(options) is { } grammar ? grammar.CreateConstraint : null,
         };
+    }
+
+    /// <summary>
+    /// The grammar the request's output must follow: a call of a callable function when <see cref="ChatOptions.ToolMode"/>
+    /// requires one (this takes precedence over the response format), else the response format's.
+    /// </summary>
+    private static JsonGrammar? ToGrammar(ChatOptions? options)
+    {
+        if (options?.ToolMode is RequiredChatToolMode)
+        {
+            try
+            {
+                return ToolCallFormat.CallGrammar(ToolCallFormat.CallableFunctions(options));
+            }
+            catch (NotSupportedException e)
+            {
+                throw new NotSupportedException($"A function's parameter schema cannot be enforced: {e.Message}", e);
+            }
+        }
+
+        return ToGrammar(options?.ResponseFormat);
     }
 
     /// <summary>
@@ -83,9 +105,6 @@ internal static class ChatOptionsTranslator
 
     private static void RejectUnsupported(ChatOptions options)
     {
-        if (options.ToolMode is RequiredChatToolMode)
-            throw new NotSupportedException(
-                "ChatOptions.ToolMode requires a tool call, but the BitNet story model does not call tools.");
         if (options.FrequencyPenalty is { } frequency && frequency != 0f)
             throw new NotSupportedException($"ChatOptions.FrequencyPenalty ({frequency}) is not supported yet; leave it unset or 0.");
         if (options.PresencePenalty is { } presence && presence != 0f)

@@ -104,7 +104,6 @@ public sealed class ChatOptionsTranslatorTests
     public static TheoryData<ChatOptions, string> Unsupported => new()
     {
         { new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse("{\"type\":\"string\",\"pattern\":\"^a\"}").RootElement) }, "ResponseFormat" },
-        { new ChatOptions { ToolMode = ChatToolMode.RequireAny }, "ToolMode" },
         { new ChatOptions { FrequencyPenalty = 0.5f }, "FrequencyPenalty" },
         { new ChatOptions { PresencePenalty = 0.5f }, "PresencePenalty" },
     };
@@ -115,6 +114,19 @@ public sealed class ChatOptionsTranslatorTests
     {
         var error = Assert.Throws<NotSupportedException>(() => ChatOptionsTranslator.ToGenerationOptions(options, s_defaults));
         Assert.Contains(option, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_required_tool_call_needs_a_matching_function()
+    {
+        var error = Assert.Throws<ArgumentException>(() => ChatOptionsTranslator.ToGenerationOptions(new ChatOptions { ToolMode = ChatToolMode.RequireAny }, s_defaults));
+        Assert.Contains("ToolMode", error.Message, StringComparison.Ordinal);
+        var add = AIFunctionFactory.Create((int a, int b) => a + b, "add");
+        error = Assert.Throws<ArgumentException>(() => ChatOptionsTranslator.ToGenerationOptions(
+            new ChatOptions { Tools = [add], ToolMode = ChatToolMode.RequireSpecific("sub") }, s_defaults));
+        Assert.Contains("'sub'", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(ChatOptionsTranslator.ToGenerationOptions(new ChatOptions { Tools = [add], ToolMode = ChatToolMode.RequireAny }, s_defaults).Constraint);
+        Assert.Null(ChatOptionsTranslator.ToGenerationOptions(new ChatOptions { Tools = [add], ToolMode = ChatToolMode.Auto }, s_defaults).Constraint);
     }
 
     [Fact]

@@ -68,6 +68,32 @@ public sealed class JsonGrammar
     }
 
     /// <summary>
+    /// A grammar for a call of one of several functions, written as <c>{"name":"NAME","arguments":ARGS}</c> (the
+    /// Llama 3 / BitNet b1.58 2B4T JSON tool-call convention, without whitespace before the arguments) where ARGS
+    /// matches the named function's parameter schema.
+    /// </summary>
+    /// <param name="functions">Each function's name and the JSON schema of its arguments object.</param>
+    /// <exception cref="NotSupportedException">A parameter schema uses a keyword the grammar cannot enforce.</exception>
+    /// <exception cref="ArgumentException">No functions, or a duplicate name.</exception>
+    public static JsonGrammar ForFunctionCalls(IEnumerable<KeyValuePair<string, JsonElement>> functions)
+    {
+        ArgumentNullException.ThrowIfNull(functions);
+        var alternatives = new List<(byte[], JsonElement)>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, schema) in functions)
+        {
+            if (!names.Add(name)) throw new ArgumentException($"The function '{name}' is listed twice.", nameof(functions));
+            alternatives.Add((FunctionCallPrefix(name), schema));
+        }
+
+        return JsonSchemaCompiler.CompileTagged(alternatives, "}"u8.ToArray());
+    }
+
+    /// <summary>The text a call of <paramref name="name"/> starts with, up to its arguments.</summary>
+    internal static byte[] FunctionCallPrefix(string name) =>
+        System.Text.Encoding.UTF8.GetBytes("{\"name\":" + JsonSerializer.Serialize(name) + ",\"arguments\":");
+
+    /// <summary>
     /// Creates the constraint for one generation with <paramref name="tokenizer"/>'s vocabulary (assign the method
     /// group to <see cref="GenerationOptions.Constraint"/>). The vocabulary's token tables are built once per tokenizer
     /// and shared.

@@ -34,8 +34,17 @@ internal sealed class JsonGrammarNode
     /// <summary>Number: only integers (no fraction, no exponent).</summary>
     public bool IntegerOnly { get; init; }
 
-    /// <summary>Literal: the texts.</summary>
+    /// <summary>Literal: the texts; Tagged: the prefixes.</summary>
     public LiteralTrie? Literals { get; init; }
+
+    /// <summary>Tagged: for each prefix-trie node where a prefix ends, the node of the value that follows (else -1).</summary>
+    public int[] TagValues { get; init; } = [];
+
+    /// <summary>Tagged: for each prefix-trie node, the fewest bytes that complete the text from there.</summary>
+    public int[] TagCompletions { get; init; } = [];
+
+    /// <summary>Tagged: the text after the value (e.g. <c>}</c>).</summary>
+    public byte[] Suffix { get; init; } = [];
 
     /// <summary>Choice: for each first byte, the alternative that starts with it, or -1.</summary>
     public int[] Dispatch { get; init; } = [];

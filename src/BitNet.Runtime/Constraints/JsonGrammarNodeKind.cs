@@ -23,4 +23,10 @@ internal enum JsonGrammarNodeKind : byte
 
     /// <summary>One of a fixed set of JSON texts (enum, const, true/false/null).</summary>
     Literal,
+
+    /// <summary>
+    /// One of a fixed set of literal prefixes, each followed by a value of its own node, then a fixed suffix: a function
+    /// call <c>{"name":"f","arguments":</c> args <c>}</c>, whose argument schema depends on the name.
+    /// </summary>
+    Tagged,
 }

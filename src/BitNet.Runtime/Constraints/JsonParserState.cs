@@ -110,6 +110,7 @@ internal struct JsonParserState
                 JsonGrammarNodeKind.Array => StepArray(ref f, node, b),
                 JsonGrammarNodeKind.String => StepString(ref f, b),
                 JsonGrammarNodeKind.Number => StepNumber(ref f, node, b),
+                JsonGrammarNodeKind.Tagged => StepTagged(ref f, node, b),
                 _ => StepLiteral(ref f, node, b),
             };
             if (outcome != Outcome.Refeed) return outcome == Outcome.Consumed;
@@ -359,6 +360,28 @@ internal struct JsonParserState
         return trie.IsAccepting(next) && !trie.HasChildren(next) ? Pop() : Outcome.Consumed;
     }
 
+    private Outcome StepTagged(ref JsonParserFrame f, JsonGrammarNode node, byte b)
+    {
+        if (f.Phase == JsonParserPhase.AfterValue)
+        {
+            if (f.Index == 0 && IsWhitespace(b)) return Space(ref f);
+            if (b != node.Suffix[f.Index]) return Outcome.Rejected;
+            return ++f.Index == node.Suffix.Length ? Pop() : Outcome.Consumed;
+        }
+
+        var trie = node.Literals!;
+        if (f.Phase == JsonParserPhase.Start && IsWhitespace(b)) return Space(ref f);
+        var next = trie.Next(f.Phase == JsonParserPhase.Start ? 0 : f.Aux, b);
+        if (next < 0) return Outcome.Rejected;
+        Go(ref f, JsonParserPhase.InLiteral);
+        f.Aux = next;
+        if (node.TagValues[next] < 0) return Outcome.Consumed;
+        // The prefix is complete: its value follows, then the suffix.
+        f.Index = 0;
+        Go(ref f, JsonParserPhase.AfterValue);
+        return Push(node.TagValues[next], JsonParserPhase.Start) ? Outcome.Consumed : Outcome.Rejected;
+    }
+
     private static int FrameCompletion(JsonGrammar grammar, in JsonParserFrame f)
     {
         var node = grammar.Nodes[f.Node];
@@ -413,6 +436,8 @@ internal struct JsonParserState
                 return f.Phase is JsonParserPhase.Minus or JsonParserPhase.FractionFirst or JsonParserPhase.ExponentStart or JsonParserPhase.ExponentSign ? 1 : 0;
             case JsonGrammarNodeKind.Literal:
                 return node.Literals!.MinRemaining(f.Aux);
+            case JsonGrammarNodeKind.Tagged:
+                return f.Phase == JsonParserPhase.AfterValue ? node.Suffix.Length - f.Index : node.TagCompletions[f.Aux];
             default:
                 return node.MinLength;
         }

@@ -58,6 +58,30 @@ internal sealed class JsonSchemaCompiler
         return compiler.Build(compiler.CompileSchema(schema, "#", 1));
     }
 
+    /// <summary>A grammar of <c>prefix value suffix</c> texts, the value's schema chosen by the prefix.</summary>
+    public static JsonGrammar CompileTagged(IReadOnlyList<(byte[] Prefix, JsonElement Schema)> alternatives, byte[] suffix)
+    {
+        if (alternatives.Count == 0) throw new ArgumentException("At least one alternative is needed.", nameof(alternatives));
+        var compiler = new JsonSchemaCompiler();
+        var trie = new LiteralTrie([.. alternatives.Select(a => a.Prefix)]);
+        var values = new int[trie.NodeCount];
+        Array.Fill(values, -1);
+        foreach (var (prefix, schema) in alternatives)
+        {
+            var end = trie.Find(prefix);
+            if (trie.HasChildren(end))
+                throw new ArgumentException($"The prefix '{System.Text.Encoding.UTF8.GetString(prefix)}' begins another prefix; each must end where it is told apart.", nameof(alternatives));
+            values[end] = compiler.CompileSchema(schema, "#", 2);
+        }
+
+        var completions = trie.MinCosts(node => compiler._nodes[values[node]].MinLength + suffix.Length);
+        var root = compiler.Add(new JsonGrammarNode(JsonGrammarNodeKind.Tagged)
+        {
+            Literals = trie, TagValues = values, TagCompletions = completions, Suffix = suffix, MinLength = completions[0],
+        });
+        return compiler.Build(root);
+    }
+
     private JsonGrammar Build(int root) => new([.. _nodes], root, _string);
 
     private int CompileSchema(JsonElement schema, string path, int depth)
@@ -237,7 +261,7 @@ internal sealed class JsonSchemaCompiler
             JsonGrammarNodeKind.Array => [(byte)'['],
             JsonGrammarNodeKind.String => [(byte)'"'],
             JsonGrammarNodeKind.Number => Utf8("-0123456789"),
-            JsonGrammarNodeKind.Literal => n.Literals!.FirstBytes(),
+            JsonGrammarNodeKind.Literal or JsonGrammarNodeKind.Tagged => n.Literals!.FirstBytes(),
             _ => Enumerable.Range(0, 256).Where(b => n.Dispatch[b] >= 0).Select(b => (byte)b),
         };
     }

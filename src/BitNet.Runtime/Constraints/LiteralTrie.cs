@@ -88,6 +88,34 @@ internal sealed class LiteralTrie
     /// <summary>The fewest bytes from <paramref name="node"/> to the end of a literal.</summary>
     public int MinRemaining(int node) => _minRemaining[node];
 
+    /// <summary>The number of nodes (root included).</summary>
+    public int NodeCount => _edge.Length;
+
+    /// <summary>The node where <paramref name="literal"/> ends, or -1 when it is not in the set.</summary>
+    public int Find(ReadOnlySpan<byte> literal)
+    {
+        var node = 0;
+        foreach (var b in literal)
+            if ((node = Next(node, b)) < 0) return -1;
+        return _accepting[node] ? node : -1;
+    }
+
+    /// <summary>For every node, the least of (bytes to an accepting node + <paramref name="acceptingCost"/> of that node).</summary>
+    public int[] MinCosts(Func<int, int> acceptingCost)
+    {
+        var costs = new int[_edge.Length];
+        // Children come after their parent, so a backward pass sees every child first.
+        for (var node = _edge.Length - 1; node >= 0; node--)
+        {
+            var best = _accepting[node] ? acceptingCost(node) : int.MaxValue;
+            for (var c = _firstChild[node]; c < _firstChild[node] + _childCount[node]; c++)
+                if (costs[c] != int.MaxValue) best = Math.Min(best, costs[c] + 1);
+            costs[node] = best;
+        }
+
+        return costs;
+    }
+
     /// <summary>The bytes a literal may start with.</summary>
     public IEnumerable<byte> FirstBytes()
     {

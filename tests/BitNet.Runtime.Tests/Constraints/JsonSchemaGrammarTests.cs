@@ -83,4 +83,19 @@ public sealed class JsonSchemaGrammarTests
         Assert.Throws<ArgumentException>(() => JsonGrammar.FromSchema("""{"type":"array","minItems":3,"maxItems":2}"""));
         Assert.Throws<NotSupportedException>(() => JsonGrammar.FromSchema("""{"type":"object","properties":{"a":{}},"required":["b"]}"""));
     }
+
+    [Fact]
+    public void Function_calls_take_the_arguments_schema_of_the_named_function()
+    {
+        var grammar = JsonGrammar.ForFunctionCalls(
+        [
+            new("add", System.Text.Json.JsonDocument.Parse("""{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"required":["a","b"]}""").RootElement),
+            new("add_all", System.Text.Json.JsonDocument.Parse("""{"type":"object","properties":{"values":{"type":"array","items":{"type":"number"}}}}""").RootElement),
+        ]);
+        Assert.True(grammar.Accepts("{\"name\":\"add\",\"arguments\":{\"a\":1,\"b\":2}}"u8));
+        Assert.True(grammar.Accepts(" {\"name\":\"add_all\",\"arguments\":{ \"values\": [1.5] } }"u8));
+        Assert.Equal(9, grammar.FirstRejectedByte("{\"name\":\"sub\""u8));                                 // unknown function
+        Assert.Equal(28, grammar.FirstRejectedByte("{\"name\":\"add\",\"arguments\":{\"values\":"u8));   // add's arguments are a, b
+        Assert.Equal("{\"name\":\"add\",\"arguments\":{\"a\":0,\"b\":0}}".Length, grammar.MinimumLength);
+    }
 }
