@@ -4,6 +4,7 @@ using BitNet.Extensions.AI.Tools;
 using BitNet.Runtime.Constraints;
 using BitNet.Runtime.Generation;
 using BitNet.Runtime.Sampling;
+using BitNet.Runtime.Tokenization;
 using Microsoft.Extensions.AI;
 
 namespace BitNet.Extensions.AI;
@@ -55,29 +56,41 @@ internal static class ChatOptionsTranslator
             StopSequences = CopyStopSequences(options?.StopSequences),
             ContextOverflow = defaults.ContextOverflowPolicy,
             SinkTokens = defaults.SlidingWindowSinkTokens,
-            Constraint = ToGrammar(options) is { } grammar ? grammar.CreateConstraint : null,
+            Constraint = ToConstraint(options),
         };
     }
 
     /// <summary>
-    /// The grammar the request's output must follow: a call of a callable function when <see cref="ChatOptions.ToolMode"/>
-    /// requires one (this takes precedence over the response format), else the response format's.
+    /// What constrains the request's output: a call of a callable function when <see cref="ChatOptions.ToolMode"/>
+    /// requires one (this takes precedence over the response format); else the JSON response format; else, with callable
+    /// functions in auto mode, text or a call with valid arguments (no constraint, only detection, when a parameter
+    /// schema cannot be enforced).
     /// </summary>
-    private static JsonGrammar? ToGrammar(ChatOptions? options)
+    private static Func<BitNetTokenizer, ITokenConstraint>? ToConstraint(ChatOptions? options)
     {
-        if (options?.ToolMode is RequiredChatToolMode)
+        var functions = ToolCallFormat.CallableFunctions(options);
+        if (functions.Count > 0 && options?.ToolMode is RequiredChatToolMode)
         {
             try
             {
-                return ToolCallFormat.CallGrammar(ToolCallFormat.CallableFunctions(options));
+                return ToolCallFormat.CallGrammar(functions).CreateConstraint;
             }
             catch (NotSupportedException e)
             {
-                throw new NotSupportedException($"A function's parameter schema cannot be enforced: {e.Message}", e);
+                throw new NotSupportedException($"ChatOptions.ToolMode requires a call, but a function's parameter schema cannot be enforced: {e.Message}", e);
             }
         }
 
-        return ToGrammar(options?.ResponseFormat);
+        if (ToGrammar(options?.ResponseFormat) is { } grammar) return grammar.CreateConstraint;
+        if (functions.Count == 0) return null;
+        try
+        {
+            return ToolCallFormat.CallGrammar(functions).CreateTextOrValueConstraint;
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

@@ -126,7 +126,8 @@ public sealed class ChatOptionsTranslatorTests
             new ChatOptions { Tools = [add], ToolMode = ChatToolMode.RequireSpecific("sub") }, s_defaults));
         Assert.Contains("'sub'", error.Message, StringComparison.Ordinal);
         Assert.NotNull(ChatOptionsTranslator.ToGenerationOptions(new ChatOptions { Tools = [add], ToolMode = ChatToolMode.RequireAny }, s_defaults).Constraint);
-        Assert.Null(ChatOptionsTranslator.ToGenerationOptions(new ChatOptions { Tools = [add], ToolMode = ChatToolMode.Auto }, s_defaults).Constraint);
+        Assert.NotNull(ChatOptionsTranslator.ToGenerationOptions(new ChatOptions { Tools = [add], ToolMode = ChatToolMode.Auto }, s_defaults).Constraint);
+        Assert.Null(ChatOptionsTranslator.ToGenerationOptions(new ChatOptions { Tools = [add], ToolMode = ChatToolMode.None }, s_defaults).Constraint);
     }
 
     [Fact]

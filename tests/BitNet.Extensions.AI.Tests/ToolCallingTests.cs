@@ -62,6 +62,28 @@ public sealed class ToolCallingTests
     }
 
     [Fact]
+    public async Task In_auto_mode_the_answer_is_text_or_a_valid_call()
+    {
+        using var client = SharedModel.CreateClient();
+        for (var seed = 0; seed < 4; seed++)
+        {
+            var options = Options(ChatToolMode.Auto, Add());
+            options.Seed = seed;
+            var response = await client.GetResponseAsync("Once upon a time", options);
+            var content = Assert.Single(response.Messages.Single().Contents);
+            if (content is FunctionCallContent call)
+            {
+                Assert.Equal("add", call.Name);
+                Assert.Equal(ChatFinishReason.ToolCalls, response.FinishReason);
+            }
+            else
+            {
+                Assert.IsType<TextContent>(content);
+            }
+        }
+    }
+
+    [Fact]
     public async Task With_tool_mode_none_the_answer_is_text()
     {
         using var client = SharedModel.CreateClient();

@@ -104,6 +104,18 @@ public sealed class JsonGrammar
         return new JsonTokenConstraint(this, ConstraintVocabulary.For(tokenizer));
     }
 
+    /// <summary>
+    /// Creates a constraint for one generation whose output is either a text of this grammar or free text, decided by
+    /// its first character that is not whitespace (one a value can start with commits it to the grammar). For "auto"
+    /// tool calls: the model answers, or calls a function with valid arguments.
+    /// </summary>
+    public ITokenConstraint CreateTextOrValueConstraint(BitNetTokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var vocabulary = ConstraintVocabulary.For(tokenizer);
+        return new TextOrJsonConstraint(new JsonTokenConstraint(this, vocabulary), vocabulary);
+    }
+
     /// <summary>Whether <paramref name="utf8Json"/> is a complete text of this grammar (the automaton, byte by byte).</summary>
     public bool Accepts(ReadOnlySpan<byte> utf8Json) => FirstRejectedByte(utf8Json) < 0 && EndsComplete(utf8Json);
 

@@ -23,6 +23,9 @@ internal sealed class JsonTokenConstraint : ITokenConstraint
 {
     private readonly JsonGrammar _grammar;
     private readonly ConstraintVocabulary _vocabulary;
+
+    /// <summary>The grammar this constraint follows.</summary>
+    internal JsonGrammar Grammar => _grammar;
     private readonly JsonParserState[] _slots;   // the state after each depth of the trie walk
     private readonly uint[] _allowed;
     private JsonParserState _state;
@@ -46,7 +49,15 @@ internal sealed class JsonTokenConstraint : ITokenConstraint
     /// <inheritdoc />
     public void MaskLogits(Span<float> logits, int tokensLeft)
     {
-        var allowed = ComputeAllowed(tokensLeft);
+        if (Apply(ComputeAllowed(tokensLeft), logits) == 0)
+            throw new InvalidOperationException(
+                $"No token can continue the JSON: completing it needs at least {MinCompletion} more tokens but only {tokensLeft} are left. " +
+                $"Raise the token limit (the grammar's shortest output is {_grammar.MinimumLength} bytes).");
+    }
+
+    /// <summary>Sets the logits of the tokens whose bit is clear (and of ids past the bits) to −∞; returns how many are allowed.</summary>
+    internal static int Apply(ReadOnlySpan<uint> allowed, Span<float> logits)
+    {
         var count = 0;
         for (var w = 0; w * 32 < logits.Length; w++)
         {
@@ -70,14 +81,11 @@ internal sealed class JsonTokenConstraint : ITokenConstraint
                 if ((bits & (1u << i)) == 0) logits[start + i] = float.NegativeInfinity;
         }
 
-        if (count == 0)
-            throw new InvalidOperationException(
-                $"No token can continue the JSON: completing it needs at least {MinCompletion} more tokens but only {tokensLeft} are left. " +
-                $"Raise the token limit (the grammar's shortest output is {_grammar.MinimumLength} bytes).");
+        return count;
     }
 
     /// <summary>One bit per token id: whether it may come next with <paramref name="tokensLeft"/> tokens left (this one included).</summary>
-    internal ReadOnlySpan<uint> ComputeAllowed(int tokensLeft)
+    internal Span<uint> ComputeAllowed(int tokensLeft)
     {
         var allowed = _allowed.AsSpan();
         allowed.Clear();

@@ -94,6 +94,36 @@ public sealed class TokenMaskTests
     }
 
     [Fact]
+    public void Text_or_value_commits_on_the_first_character_that_is_not_whitespace()
+    {
+        var tokenizer = s_byteLevel.Value;
+        var grammar = JsonGrammar.ForFunctionCalls([new("f", JsonDocument.Parse("""{"type":"object","properties":{"x":{"type":"integer"}}}""").RootElement)]);
+        int Id(string text) => tokenizer.Encode(text, addBos: false)[0];
+        bool Allowed(ITokenConstraint c, int id)
+        {
+            var logits = new float[tokenizer.VocabularySize];
+            c.MaskLogits(logits, 100);
+            return logits[id] == 0f;
+        }
+
+        var text = grammar.CreateTextOrValueConstraint(tokenizer);
+        Assert.True(Allowed(text, Id("Hello")));
+        Assert.True(Allowed(text, Id("{")));
+        Assert.True(Allowed(text, tokenizer.EosId));
+        text.Accept(Id(" "));                                   // still open
+        text.Accept(Id("Hello"));                               // text: nothing masked from here on
+        Assert.True(Allowed(text, Id("}")));
+        Assert.False(text.IsComplete);
+
+        var call = grammar.CreateTextOrValueConstraint(tokenizer);
+        call.Accept(Id("{"));                                   // a call: the grammar masks from here on
+        Assert.False(Allowed(call, Id("Hello")));
+        Assert.True(Allowed(call, Id("\"")));
+        foreach (var id in tokenizer.Encode("\"name\":\"f\",\"arguments\":{\"x\":1}}", addBos: false)) call.Accept(id);
+        Assert.True(call.IsComplete);
+    }
+
+    [Fact]
     public void Masking_and_accepting_allocate_nothing()
     {
         var tokenizer = s_byteLevel.Value;
