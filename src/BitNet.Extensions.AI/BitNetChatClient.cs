@@ -24,7 +24,8 @@ namespace BitNet.Extensions.AI;
 /// end-of-turn tokens end the answer. The shipped model writes children's stories; it is not an assistant. The conversation is rendered as
 /// one story to continue: system messages and <see cref="ChatOptions.Instructions"/> are left out, the user and assistant
 /// messages are joined in order (the first user message is the beginning of the story, a later one continues it), and
-/// the response is the model's continuation. Non-text content raises <see cref="NotSupportedException"/>.
+/// the response is the model's continuation. Function calls and results in the history are written as JSON text (see
+/// <b>Tools</b>); other non-text content raises <see cref="NotSupportedException"/>.
 /// </para>
 /// <para>
 /// <b>Context.</b> With <see cref="BitNetChatClientOptions.ContextOverflowPolicy"/>
@@ -59,11 +60,22 @@ namespace BitNet.Extensions.AI;
 /// instructions; story models do not. A schema keyword the grammar cannot enforce raises <see cref="NotSupportedException"/>.
 /// </para>
 /// <para>
+/// <b>Tools.</b> The functions of <see cref="ChatOptions.Tools"/> are called in the Llama 3 / 2B4T JSON convention,
+/// <c>{"name": …, "arguments": {…}}</c>, one call per answer; chat-format models get them described in the system
+/// instructions. <see cref="ChatToolMode.RequireAny"/> and <see cref="ChatToolMode.RequireSpecific"/> constrain the answer
+/// to a call (of that function) whose arguments match the function's schema; auto (the default) lets the answer be
+/// text or such a call, decided by its first character; <see cref="ChatToolMode.None"/> never calls. A call comes back
+/// as a <see cref="FunctionCallContent"/> (a new <c>call_…</c> id) with <see cref="ChatFinishReason.ToolCalls"/>, in a
+/// stream as one whole update at the end. The client never invokes functions: <c>UseFunctionInvocation()</c> does, and
+/// the <see cref="FunctionCallContent"/> and <see cref="FunctionResultContent"/> it adds to the history are rendered.
+/// A required call with no matching function raises <see cref="ArgumentException"/>.
+/// </para>
+/// <para>
 /// <b>Options rejected</b> with <see cref="NotSupportedException"/>, because ignoring them would silently change the
-/// answer: a <see cref="ChatOptions.ToolMode"/> that requires a call,
-/// and non-zero <see cref="ChatOptions.FrequencyPenalty"/> or <see cref="ChatOptions.PresencePenalty"/>.
+/// answer: non-zero <see cref="ChatOptions.FrequencyPenalty"/> or <see cref="ChatOptions.PresencePenalty"/>.
 /// <b>Options ignored:</b> <see cref="ChatOptions.ModelId"/> (there is one model per client; responses report the
-/// actual one), <see cref="ChatOptions.Instructions"/> (for story models; chat formats render them), <see cref="ChatOptions.Tools"/> (the model never calls them),
+/// actual one), <see cref="ChatOptions.Instructions"/> (for story models; chat formats render them), tools that are not
+/// <see cref="AIFunctionDeclaration"/>s (hosted tools), <see cref="ChatOptions.AllowMultipleToolCalls"/> (an answer holds at most one call),
 /// <see cref="ChatOptions.ConversationId"/> (every request carries its whole history; the KV cache is matched by token
 /// prefix, so responses leave it null and callers keep resending the history),
 /// <see cref="ChatOptions.RawRepresentationFactory"/>, reasoning, background-response and continuation settings, and
