@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
+using BitNet.Extensions.AI.Tools;
 using BitNet.Runtime;
 using BitNet.Runtime.Chat;
 using BitNet.Runtime.Generation;
@@ -22,7 +24,8 @@ namespace BitNet.Extensions.AI;
 /// end-of-turn tokens end the answer. The shipped model writes children's stories; it is not an assistant. The conversation is rendered as
 /// one story to continue: system messages and <see cref="ChatOptions.Instructions"/> are left out, the user and assistant
 /// messages are joined in order (the first user message is the beginning of the story, a later one continues it), and
-/// the response is the model's continuation. Non-text content raises <see cref="NotSupportedException"/>.
+/// the response is the model's continuation. Function calls and results in the history are written as JSON text (see
+/// <b>Tools</b>); other non-text content raises <see cref="NotSupportedException"/>.
 /// </para>
 /// <para>
 /// <b>Context.</b> With <see cref="BitNetChatClientOptions.ContextOverflowPolicy"/>
@@ -56,10 +59,30 @@ namespace BitNet.Extensions.AI;
 /// <see cref="ArgumentOutOfRangeException"/> naming the option.
 /// </para>
 /// <para>
+/// <b>JSON.</b> <see cref="ChatOptions.ResponseFormat"/> <see cref="ChatResponseFormat.Json"/> makes the answer a JSON
+/// object, and a JSON-schema format a value that validates against the schema, by constrained decoding
+/// (<see cref="BitNet.Runtime.Constraints.JsonGrammar"/>: tokens the grammar does not allow are masked before sampling,
+/// and the value is always closed before the token limit). Chat-format models also get the schema in the system
+/// instructions; story models do not. A schema keyword the grammar cannot enforce raises <see cref="NotSupportedException"/>.
+/// </para>
+/// <para>
+/// <b>Tools.</b> The functions of <see cref="ChatOptions.Tools"/> are called in the Llama 3 / 2B4T JSON convention,
+/// <c>{"name": …, "arguments": {…}}</c>, one call per answer; chat-format models get them described in the system
+/// instructions. <see cref="ChatToolMode.RequireAny"/> and <see cref="ChatToolMode.RequireSpecific"/> constrain the answer
+/// to a call (of that function) whose arguments match the function's schema; auto (the default) lets the answer be
+/// text or such a call, decided by its first character; <see cref="ChatToolMode.None"/> never calls. A call comes back
+/// as a <see cref="FunctionCallContent"/> (a new <c>call_…</c> id) with <see cref="ChatFinishReason.ToolCalls"/>, in a
+/// stream as one whole update at the end. The client never invokes functions: <c>UseFunctionInvocation()</c> does, and
+/// the <see cref="FunctionCallContent"/> and <see cref="FunctionResultContent"/> it adds to the history are rendered.
+/// A required call with no matching function raises <see cref="ArgumentException"/>.
+/// </para>
+/// <para>
 /// <b>Options rejected</b> with <see cref="NotSupportedException"/>, because ignoring them would silently change the
-/// answer: a JSON <see cref="ChatOptions.ResponseFormat"/> and a <see cref="ChatOptions.ToolMode"/> that requires a call.
+/// answer: a JSON schema with a keyword the grammar cannot enforce (<c>pattern</c>, <c>minimum</c>, <c>format</c>, <c>$ref</c>…; the
+/// message names it).
 /// <b>Options ignored:</b> <see cref="ChatOptions.ModelId"/> (there is one model per client; responses report the
-/// actual one), <see cref="ChatOptions.Instructions"/> (for story models; chat formats render them), <see cref="ChatOptions.Tools"/> (the model never calls them),
+/// actual one), <see cref="ChatOptions.Instructions"/> (for story models; chat formats render them), tools that are not
+/// <see cref="AIFunctionDeclaration"/>s (hosted tools), <see cref="ChatOptions.AllowMultipleToolCalls"/> (an answer holds at most one call),
 /// <see cref="ChatOptions.ConversationId"/> (every request carries its whole history; the KV cache is matched by token
 /// prefix, so responses leave it null and callers keep resending the history),
 /// <see cref="ChatOptions.RawRepresentationFactory"/>, reasoning, background-response and continuation settings, and
@@ -204,8 +227,8 @@ public sealed class BitNetChatClient : IChatClient
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        var (prompt, generationOptions) = PrepareRequest(messages, options);
-        return GetResponseCoreAsync(prompt, generationOptions, cancellationToken);
+        var (prompt, generationOptions, functions) = PrepareRequest(messages, options);
+        return GetResponseCoreAsync(prompt, generationOptions, functions, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -217,8 +240,8 @@ public sealed class BitNetChatClient : IChatClient
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        var (prompt, generationOptions) = PrepareRequest(messages, options);
-        return GetStreamingResponseCoreAsync(prompt, generationOptions, cancellationToken);
+        var (prompt, generationOptions, functions) = PrepareRequest(messages, options);
+        return GetStreamingResponseCoreAsync(prompt, generationOptions, functions, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -249,16 +272,25 @@ public sealed class BitNetChatClient : IChatClient
         if (_ownsRuntime) _runtime.Dispose();
     }
 
-    private (ChatPrompt Prompt, GenerationOptions Options) PrepareRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    private (ChatPrompt Prompt, GenerationOptions Options, IReadOnlyList<AIFunctionDeclaration> Functions) PrepareRequest(
+        IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         Throw.IfNull(messages);
         ThrowIfDisposed();
+        var functions = ToolCallFormat.CallableFunctions(options);
         // Both only read their inputs; the messages are enumerated exactly once. A model with a chat format gets its
         // conversation rendered in that format; a story model gets the story so far.
         ChatPrompt prompt;
         if (_chatTemplate is not null)
         {
-            prompt = ChatPrompt.FromConversation(ChatTurnConverter.Convert(messages, options?.Instructions), _chatTemplate);
+            var instructions = ResponseFormatInstructions.Append(options?.Instructions, options?.ResponseFormat);
+            if (functions.Count > 0)
+            {
+                var tools = ToolCallFormat.Describe(functions, required: options?.ToolMode is RequiredChatToolMode);
+                instructions = string.IsNullOrWhiteSpace(instructions) ? tools : instructions + "\n\n" + tools;
+            }
+
+            prompt = ChatPrompt.FromConversation(ChatTurnConverter.Convert(messages, instructions), _chatTemplate);
         }
         else
         {
@@ -274,7 +306,7 @@ public sealed class BitNetChatClient : IChatClient
             generationOptions = generationOptions with { SinkTokens = Math.Min(Math.Max(firstMessageTokens, 1), model.ContextLength / 2) };
         }
 
-        return (prompt, generationOptions);
+        return (prompt, generationOptions, functions);
     }
 
     /// <summary>
@@ -283,18 +315,20 @@ public sealed class BitNetChatClient : IChatClient
     /// </summary>
     internal async Task WarmUpAsync(string text, int maxTokens, CancellationToken cancellationToken)
     {
-        var (prompt, generationOptions) = PrepareRequest([new ChatMessage(ChatRole.User, text)],
+        var (prompt, generationOptions, _) = PrepareRequest([new ChatMessage(ChatRole.User, text)],
                                                          new ChatOptions { Temperature = 0, MaxOutputTokens = maxTokens });
         await _runtime.GenerateAsync(prompt, generationOptions, output: null, cancellationToken, warmUp: true).ConfigureAwait(false);
     }
 
-    private async Task<ChatResponse> GetResponseCoreAsync(ChatPrompt prompt, GenerationOptions options, CancellationToken cancellationToken)
+    private async Task<ChatResponse> GetResponseCoreAsync(ChatPrompt prompt, GenerationOptions options,
+        IReadOnlyList<AIFunctionDeclaration> functions, CancellationToken cancellationToken)
     {
         var id = NewResponseId();
         var createdAt = DateTimeOffset.UtcNow;
         var result = await _runtime.GenerateAsync(prompt, options, output: null, cancellationToken).ConfigureAwait(false);
+        var call = ToolCallFormat.TryParse(result.Text ?? "", functions);
 
-        var message = new ChatMessage(ChatRole.Assistant, [new TextContent(result.Text)])
+        var message = new ChatMessage(ChatRole.Assistant, call is null ? [new TextContent(result.Text)] : [call])
         {
             MessageId = id,
             CreatedAt = createdAt,
@@ -304,14 +338,17 @@ public sealed class BitNetChatClient : IChatClient
             ResponseId = id,
             ModelId = _modelId,
             CreatedAt = createdAt,
-            FinishReason = ToFinishReason(result.FinishReason),
+            FinishReason = call is null ? ToFinishReason(result.FinishReason) : ChatFinishReason.ToolCalls,
             Usage = ToUsage(result),
         };
     }
 
     private async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseCoreAsync(ChatPrompt prompt, GenerationOptions options,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        IReadOnlyList<AIFunctionDeclaration> functions, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // With callable functions, text that starts with '{' may be a call: it is held back and sent, whole, at the end.
+        var held = new StringBuilder();
+        var holding = functions.Count > 0;
         var id = NewResponseId();
         var createdAt = DateTimeOffset.UtcNow;
         var channel = BitNetRuntime.CreateStreamChannel();
@@ -326,14 +363,26 @@ public sealed class BitNetChatClient : IChatClient
                 {
                     // Text may already be buffered: check between tokens even when no wait happens.
                     cancellationToken.ThrowIfCancellationRequested();
+                    if (holding)
+                    {
+                        held.Append(text);
+                        var first = FirstNonWhitespace(held);
+                        if (first is null || first == '{') continue;
+                        holding = false;
+                        text = held.ToString();
+                        held.Clear();
+                    }
+
                     yield return NewUpdate(id, createdAt, [new TextContent(text)]);
                 }
             }
 
             // The channel is complete: the worker has finished, and its errors surface here.
             var result = await worker.ConfigureAwait(false);
-            var last = NewUpdate(id, createdAt, [new UsageContent(ToUsage(result))]);
-            last.FinishReason = ToFinishReason(result.FinishReason);
+            var call = held.Length > 0 ? ToolCallFormat.TryParse(held.ToString(), functions) : null;
+            if (call is null && held.Length > 0) yield return NewUpdate(id, createdAt, [new TextContent(held.ToString())]);
+            var last = NewUpdate(id, createdAt, call is null ? [new UsageContent(ToUsage(result))] : [call, new UsageContent(ToUsage(result))]);
+            last.FinishReason = call is null ? ToFinishReason(result.FinishReason) : ChatFinishReason.ToolCalls;
             yield return last;
         }
         finally
@@ -342,6 +391,13 @@ public sealed class BitNetChatClient : IChatClient
             await abandon.CancelAsync().ConfigureAwait(false);
             await ((Task)worker).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+    }
+
+    private static char? FirstNonWhitespace(StringBuilder text)
+    {
+        for (var i = 0; i < text.Length; i++)
+            if (!char.IsWhiteSpace(text[i])) return text[i];
+        return null;
     }
 
     private ChatResponseUpdate NewUpdate(string id, DateTimeOffset createdAt, IList<AIContent> contents) =>

@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
+using BitNet.Extensions.AI.Tools;
+using BitNet.Runtime.Constraints;
 using BitNet.Runtime.Generation;
 using BitNet.Runtime.Sampling;
+using BitNet.Runtime.Tokenization;
 using Microsoft.Extensions.AI;
 
 namespace BitNet.Extensions.AI;
@@ -13,11 +16,9 @@ namespace BitNet.Extensions.AI;
 internal static class ChatOptionsTranslator
 {
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names the option and its value.</exception>
-    /// <exception cref="NotSupportedException">The request asks for something a story model cannot do (see <see cref="BitNetChatClient"/>).</exception>
+    /// <exception cref="NotSupportedException">A JSON schema uses a keyword the grammar cannot enforce (see <see cref="BitNetChatClient"/>).</exception>
     public static GenerationOptions ToGenerationOptions(ChatOptions? options, BitNetChatClientOptions defaults)
     {
-        if (options is not null) RejectUnsupported(options);
-
         var temperature = options?.Temperature ?? defaults.Temperature;
         if (!(temperature >= 0f && float.IsFinite(temperature)))
             throw OutOfRange(nameof(ChatOptions.Temperature), temperature, "finite and >= 0 (0 selects greedy decoding)");
@@ -86,17 +87,64 @@ internal static class ChatOptionsTranslator
             StopSequences = CopyStopSequences(options?.StopSequences),
             ContextOverflow = defaults.ContextOverflowPolicy,
             SinkTokens = defaults.SlidingWindowSinkTokens,
+            Constraint = ToConstraint(options),
         };
     }
 
-    private static void RejectUnsupported(ChatOptions options)
+    /// <summary>
+    /// What constrains the request's output: a call of a callable function when <see cref="ChatOptions.ToolMode"/>
+    /// requires one (this takes precedence over the response format); else the JSON response format; else, with callable
+    /// functions in auto mode, text or a call with valid arguments (no constraint, only detection, when a parameter
+    /// schema cannot be enforced).
+    /// </summary>
+    private static Func<BitNetTokenizer, ITokenConstraint>? ToConstraint(ChatOptions? options)
     {
-        if (options.ResponseFormat is ChatResponseFormatJson)
-            throw new NotSupportedException(
-                "ChatOptions.ResponseFormat asks for JSON, which the BitNet story model cannot produce and this client cannot constrain yet.");
-        if (options.ToolMode is RequiredChatToolMode)
-            throw new NotSupportedException(
-                "ChatOptions.ToolMode requires a tool call, but the BitNet story model does not call tools.");
+        var functions = ToolCallFormat.CallableFunctions(options);
+        if (functions.Count > 0 && options?.ToolMode is RequiredChatToolMode)
+        {
+            try
+            {
+                return ToolCallFormat.CallGrammar(functions).CreateConstraint;
+            }
+            catch (NotSupportedException e)
+            {
+                throw new NotSupportedException($"ChatOptions.ToolMode requires a call, but a function's parameter schema cannot be enforced: {e.Message}", e);
+            }
+        }
+
+        if (ToGrammar(options?.ResponseFormat) is { } grammar) return grammar.CreateConstraint;
+        if (functions.Count == 0) return null;
+        try
+        {
+            return ToolCallFormat.CallGrammar(functions).CreateTextOrValueConstraint;
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The grammar a JSON response format asks for: <see cref="ChatResponseFormat.Json"/> (no schema) any JSON object, as
+    /// OpenAI's JSON mode does; a schema its compiled grammar. Null for text.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The schema uses a keyword constrained decoding cannot enforce (named in the message).</exception>
+    public static JsonGrammar? ToGrammar(ChatResponseFormat? format)
+    {
+        if (format is not ChatResponseFormatJson json) return null;
+        if (json.Schema is not { } schema) return JsonGrammar.AnyObject;
+        try
+        {
+            return JsonGrammar.FromSchema(schema);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new NotSupportedException($"ChatOptions.ResponseFormat has a JSON schema this client cannot enforce: {e.Message}", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"ChatOptions.ResponseFormat has a malformed JSON schema: {e.Message}", "options", e);
+        }
     }
 
     /// <summary>The number under <paramref name="name"/> in the request's additional properties, or null when there is none.</summary>

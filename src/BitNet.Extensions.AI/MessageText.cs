@@ -1,4 +1,5 @@
 using System.Text;
+using BitNet.Extensions.AI.Tools;
 using Microsoft.Extensions.AI;
 
 namespace BitNet.Extensions.AI;
@@ -7,8 +8,9 @@ namespace BitNet.Extensions.AI;
 internal static class MessageText
 {
     /// <summary>
-    /// Concatenates <paramref name="message"/>'s text. Usage content is skipped; any other content (images, function
-    /// calls…) is refused, since dropping it silently would change the answer.
+    /// Concatenates <paramref name="message"/>'s text, with function calls and results written as
+    /// <see cref="ToolCallFormat"/> renders them. Usage content is skipped; any other content (images, audio…) is
+    /// refused, since dropping it silently would change the answer.
     /// </summary>
     /// <param name="message">The message.</param>
     /// <param name="index">Its position in the request, for the error message.</param>
@@ -23,6 +25,12 @@ internal static class MessageText
             {
                 case TextContent textContent:
                     text.Append(textContent.Text);
+                    break;
+                case FunctionCallContent call:
+                    text.Append(ToolCallFormat.Render(call));
+                    break;
+                case FunctionResultContent result:
+                    text.Append(ToolCallFormat.Render(result));
                     break;
                 case UsageContent:
                     break;

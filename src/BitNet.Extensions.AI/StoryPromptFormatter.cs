@@ -72,10 +72,6 @@ internal static class StoryPromptFormatter
     private static void AppendMessage(StringBuilder story, ChatMessage message, int index)
     {
         if (message.Role == ChatRole.System) return;
-        if (message.Role == ChatRole.Tool)
-            throw new NotSupportedException(
-                $"Message {index} has the role 'tool'. The BitNet story model does not call tools, so tool messages cannot be rendered.");
-
         var text = MessageText.Of(message, index, "The BitNet story model");
         if (string.IsNullOrWhiteSpace(text)) return;
         if (NeedsSeparator(story, text)) story.Append(' ');

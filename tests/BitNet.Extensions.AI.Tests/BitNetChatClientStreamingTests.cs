@@ -168,7 +168,7 @@ public sealed class BitNetChatClientStreamingTests
         using var client = SharedModel.CreateClient();
         Assert.Throws<ArgumentNullException>("messages", () => client.GetStreamingResponseAsync((IEnumerable<ChatMessage>)null!));
         Assert.Throws<ArgumentOutOfRangeException>("options", () => client.GetStreamingResponseAsync("Once", new ChatOptions { Temperature = -1 }));
-        Assert.Throws<NotSupportedException>(() => client.GetStreamingResponseAsync([new ChatMessage(ChatRole.Tool, "42")]));
+        Assert.Throws<NotSupportedException>(() => client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, [new DataContent(new byte[] { 1 }, "image/png")])]));
         await Task.CompletedTask;
     }
 }

@@ -32,9 +32,14 @@ public sealed class ChatFormatSelectionTests
     }
 
     [Fact]
-    public void Tool_messages_and_non_text_content_are_refused()
+    public void Tool_messages_become_tool_turns_and_non_text_content_is_refused()
     {
-        Assert.Throws<NotSupportedException>(() => ChatTurnConverter.Convert([new(ChatRole.Tool, "42")], null));
+        var turns = ChatTurnConverter.Convert(
+        [
+            new(ChatRole.Assistant, [new FunctionCallContent("call_1", "add", new Dictionary<string, object?> { ["a"] = 1 })]),
+            new(ChatRole.Tool, [new FunctionResultContent("call_1", 42)]),
+        ], null);
+        Assert.Equal([new ChatTurn("assistant", "{\"name\":\"add\",\"arguments\":{\"a\":1}}"), new ChatTurn("tool", "42")], turns);
         Assert.Throws<NotSupportedException>(() => ChatTurnConverter.Convert([new(ChatRole.User, [new DataContent(new byte[] { 1 }, "image/png")])], null));
     }
 

@@ -168,8 +168,7 @@ public sealed class ChatOptionsTranslatorTests
 
     public static TheoryData<ChatOptions, string> Unsupported => new()
     {
-        { new ChatOptions { ResponseFormat = ChatResponseFormat.Json }, "ResponseFormat" },
-        { new ChatOptions { ToolMode = ChatToolMode.RequireAny }, "ToolMode" },
+        { new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse("{\"type\":\"string\",\"pattern\":\"^a\"}").RootElement) }, "ResponseFormat" },
     };
 
     [Theory]
@@ -178,6 +177,20 @@ public sealed class ChatOptionsTranslatorTests
     {
         var error = Assert.Throws<NotSupportedException>(() => ChatOptionsTranslator.ToGenerationOptions(options, s_defaults));
         Assert.Contains(option, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_required_tool_call_needs_a_matching_function()
+    {
+        var error = Assert.Throws<ArgumentException>(() => ChatOptionsTranslator.ToGenerationOptions(new ChatOptions { ToolMode = ChatToolMode.RequireAny }, s_defaults));
+        Assert.Contains("ToolMode", error.Message, StringComparison.Ordinal);
+        var add = AIFunctionFactory.Create((int a, int b) => a + b, "add");
+        error = Assert.Throws<ArgumentException>(() => ChatOptionsTranslator.ToGenerationOptions(
+            new ChatOptions { Tools = [add], ToolMode = ChatToolMode.RequireSpecific("sub") }, s_defaults));
+        Assert.Contains("'sub'", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(ChatOptionsTranslator.ToGenerationOptions(new ChatOptions { Tools = [add], ToolMode = ChatToolMode.RequireAny }, s_defaults).Constraint);
+        Assert.NotNull(ChatOptionsTranslator.ToGenerationOptions(new ChatOptions { Tools = [add], ToolMode = ChatToolMode.Auto }, s_defaults).Constraint);
+        Assert.Null(ChatOptionsTranslator.ToGenerationOptions(new ChatOptions { Tools = [add], ToolMode = ChatToolMode.None }, s_defaults).Constraint);
     }
 
     [Fact]

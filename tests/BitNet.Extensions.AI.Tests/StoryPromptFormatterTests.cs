@@ -81,11 +81,11 @@ public sealed class StoryPromptFormatterTests
     }
 
     [Fact]
-    public void ToolMessages_AreNotSupported()
+    public void ToolCallsAndResults_AreWrittenIntoTheStory()
     {
+        var call = new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call-1", "count", new Dictionary<string, object?>())]);
         var tool = new ChatMessage(ChatRole.Tool, [new FunctionResultContent("call-1", "42")]);
-        var error = Assert.Throws<NotSupportedException>(() => StoryPromptFormatter.Format([tool]));
-        Assert.Contains("tool", error.Message, StringComparison.Ordinal);
+        Assert.Equal("Once upon a time {\"name\":\"count\",\"arguments\":{}} 42", StoryPromptFormatter.Format([new(ChatRole.User, "Once upon a time"), call, tool]));
     }
 
     [Fact]

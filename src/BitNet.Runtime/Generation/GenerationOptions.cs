@@ -1,4 +1,5 @@
 using BitNet.Runtime.Sampling;
+using BitNet.Runtime.Tokenization;
 
 namespace BitNet.Runtime.Generation;
 
@@ -29,6 +30,13 @@ public sealed record GenerationOptions
 
     /// <summary>Strings that end generation when they appear in the text (matched across token boundaries; never emitted).</summary>
     public IReadOnlyList<string> StopSequences { get; init; } = [];
+
+    /// <summary>
+    /// Creates the constraint that restricts the tokens of one generation (for example
+    /// <see cref="Constraints.JsonGrammar.CreateConstraint"/>), called once per run with the model's tokenizer; null: no
+    /// constraint. See <see cref="ITokenConstraint"/>.
+    /// </summary>
+    public Func<BitNetTokenizer, ITokenConstraint>? Constraint { get; init; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the option when a value is out of range.</summary>
     public void Validate()

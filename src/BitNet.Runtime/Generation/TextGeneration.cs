@@ -133,6 +133,9 @@ public sealed class TextGeneration
         var detokenizer = tokenizer.CreateStreamingDetokenizer(atBeginningOfText: false);
         var stops = new StopSequenceMatcher(_options.StopSequences);
         var endIds = tokenizer.EndOfGenerationIds;
+        var constraint = _options.Constraint?.Invoke(tokenizer);
+        // The constraint masks a copy: the session's logits stay as the model computed them.
+        var masked = constraint is null ? null : new float[_model.Config.VocabularySize];
 
         var clock = Stopwatch.StartNew();
         PrefillPrompt(cancellationToken);
@@ -145,7 +148,19 @@ public sealed class TextGeneration
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var id = sampler.Sample(logits);
+            int id;
+            if (constraint is null)
+            {
+                id = sampler.Sample(logits);
+            }
+            else
+            {
+                logits.CopyTo(masked);
+                constraint.MaskLogits(masked, maxTokens - _generated.Count);
+                id = sampler.Sample(masked);
+                constraint.Accept(id);
+            }
+
             _generated.Add(id);
             if (_generated.Count == 1) TimeToFirstToken = clock.Elapsed;
 
@@ -160,9 +175,11 @@ public sealed class TextGeneration
             {
                 text = stops.Append(detokenizer.Append(id), out var stopped);
                 if (stopped) FinishReason = GenerationFinishReason.StopSequence;
-                else if (_generated.Count >= maxTokens)
+                else if (_generated.Count >= maxTokens || constraint is { IsComplete: true })
                 {
-                    FinishReason = _options.MaxTokens is null ? GenerationFinishReason.ContextFull : GenerationFinishReason.MaxTokens;
+                    // A complete constrained value is an end of sequence: nothing may follow it.
+                    FinishReason = constraint is { IsComplete: true } ? GenerationFinishReason.EndOfSequence
+                        : _options.MaxTokens is null ? GenerationFinishReason.ContextFull : GenerationFinishReason.MaxTokens;
                     text += stops.Append(detokenizer.Flush(), out stopped);
                     if (stopped) FinishReason = GenerationFinishReason.StopSequence;
                     else text += stops.Flush();

@@ -1,4 +1,5 @@
 using System.Text;
+using BitNet.Runtime.Gguf;
 using BitNet.Runtime.Tokenization;
 
 namespace BitNet.Runtime.Synthesis;
@@ -67,6 +68,27 @@ public sealed class SyntheticByteLevelVocabulary
 
     /// <summary>The id of <c>&lt;|eot_id|&gt;</c>.</summary>
     public int EotId => BosId + 9;
+
+    /// <summary>
+    /// The tokenizer of this vocabulary, as a GGUF file holding only its tokenizer metadata would load it (BOS, EOS and
+    /// EOT set), without a model: for tokenizer-level tests and benchmarks.
+    /// </summary>
+    public BitNetTokenizer CreateTokenizer()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new GgufWriter(buffer, leaveOpen: true))
+        {
+            writer.AddString("tokenizer.ggml.model", "gpt2").AddString("tokenizer.ggml.pre", "llama-bpe")
+                  .AddArray("tokenizer.ggml.tokens", Tokens).AddArray("tokenizer.ggml.token_type", Types)
+                  .AddArray("tokenizer.ggml.merges", Merges).AddUInt32("tokenizer.ggml.bos_token_id", (uint)BosId)
+                  .AddUInt32("tokenizer.ggml.eos_token_id", (uint)EosId).AddUInt32("tokenizer.ggml.eot_token_id", (uint)EotId);
+            writer.WriteHeader();
+            writer.Complete();
+        }
+
+        using var file = GgufFile.Load(buffer.ToArray(), "<synthetic vocabulary>");
+        return BitNetTokenizer.FromGguf(file);
+    }
 
     /// <summary>Builds a vocabulary of exactly <paramref name="size"/> tokens.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is below <see cref="MinimumSize"/> or above 2^22.</exception>

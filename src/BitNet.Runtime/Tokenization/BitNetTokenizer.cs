@@ -272,6 +272,13 @@ public sealed class BitNetTokenizer
     /// <exception cref="ArgumentOutOfRangeException">The id is outside the vocabulary.</exception>
     public bool IsByte(int id) => _backend.IsByte(CheckId(id));
 
+    /// <summary>
+    /// The bytes <paramref name="id"/> adds to generated text (a continuation, so a SentencePiece "▁" is a space): empty
+    /// for control and unknown pieces, one byte for a byte piece. The array is shared: do not modify it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The id is outside the vocabulary.</exception>
+    internal byte[] GetContinuationBytes(int id) => _backend.Decoder.GetContinuationBytes(id);
+
     /// <summary>Creates a detokenizer for one sequence that starts at the beginning of a text (like <see cref="Decode"/>).</summary>
     public StreamingDetokenizer CreateStreamingDetokenizer() => new(_backend.Decoder, atBeginningOfText: true);
 

@@ -45,6 +45,13 @@ internal sealed class ByteLevelDecoder : TokenDecoder
     public override int Count => _bytes.Length;
 
     /// <inheritdoc />
+    public override byte[] GetContinuationBytes(int id)
+    {
+        CheckId(id);
+        return _bytes[id];
+    }
+
+    /// <inheritdoc />
     public override string Step(ref TokenDecodeState state, int id, StringBuilder bytesText)
     {
         CheckId(id);

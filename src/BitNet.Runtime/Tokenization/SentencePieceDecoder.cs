@@ -90,6 +90,15 @@ internal sealed class SentencePieceDecoder : TokenDecoder
     }
 
     /// <inheritdoc />
+    public override byte[] GetContinuationBytes(int id)
+    {
+        CheckId(id);
+        if (_byteValues[id] >= 0) return [(byte)_byteValues[id]];
+        // Unknown pieces print a surface the model never meant as text.
+        return _types[id] == SentencePiecePieceType.Unknown ? [] : Encoding.UTF8.GetBytes(_surfaces[id]);
+    }
+
+    /// <inheritdoc />
     public override string Step(ref TokenDecodeState state, int id, StringBuilder bytesText)
     {
         if ((uint)id >= (uint)_types.Length)

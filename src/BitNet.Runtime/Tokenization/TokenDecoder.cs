@@ -20,6 +20,12 @@ internal abstract class TokenDecoder
     /// <exception cref="ArgumentOutOfRangeException">The id is outside the vocabulary.</exception>
     public abstract string Step(ref TokenDecodeState state, int id, StringBuilder bytesText);
 
+    /// <summary>
+    /// The bytes an id adds to a text it continues (not at its beginning): empty for control and unknown pieces, the
+    /// byte of a byte piece, the UTF-8 of any other piece (SentencePiece's U+2581 as a space). Grammar constraints read it.
+    /// </summary>
+    public abstract byte[] GetContinuationBytes(int id);
+
     /// <summary>Ends the current byte run: held-back bytes of an unfinished sequence become U+FFFD, one per byte.</summary>
     public static void Flush(ref TokenDecodeState state, StringBuilder text)
     {
