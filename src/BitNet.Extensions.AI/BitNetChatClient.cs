@@ -56,7 +56,10 @@ namespace BitNet.Extensions.AI;
 /// defaults are the adaptive sampler (<see cref="Runtime.Sampling.SamplingOptions.Adaptive"/>); its penalties apply only
 /// to requests that sample, so <see cref="ChatOptions.Temperature"/> 0 is the model's argmax unless the request asks for
 /// a penalty. The exact definitions are in <see cref="Runtime.Sampling.Sampler"/>. An out-of-range value raises
-/// <see cref="ArgumentOutOfRangeException"/> naming the option.
+/// <see cref="ArgumentOutOfRangeException"/> naming the option. <see cref="ChatOptions.RawRepresentationFactory"/> may return
+/// the engine's own <see cref="Runtime.Generation.GenerationOptions"/> (a new instance per call): those native options win,
+/// and the <see cref="ChatOptions"/> fill only what they leave unset (their output limit, empty stop sequences, seed and
+/// constraint); any other object it returns is ignored.
 /// </para>
 /// <para>
 /// <b>JSON.</b> <see cref="ChatOptions.ResponseFormat"/> <see cref="ChatResponseFormat.Json"/> makes the answer a JSON
@@ -85,7 +88,7 @@ namespace BitNet.Extensions.AI;
 /// <see cref="AIFunctionDeclaration"/>s (hosted tools), <see cref="ChatOptions.AllowMultipleToolCalls"/> (an answer holds at most one call),
 /// <see cref="ChatOptions.ConversationId"/> (every request carries its whole history; the KV cache is matched by token
 /// prefix, so responses leave it null and callers keep resending the history),
-/// <see cref="ChatOptions.RawRepresentationFactory"/>, reasoning, background-response and continuation settings, and
+/// reasoning, background-response and continuation settings, and
 /// unknown additional properties. The <see cref="ChatOptions"/> passed in are never modified.
 /// </para>
 /// <para>
@@ -297,7 +300,7 @@ public sealed class BitNetChatClient : IChatClient
             var story = StoryPromptFormatter.Format(messages, out var firstMessageLength);
             prompt = ChatPrompt.FromStory(story, firstMessageLength);
         }
-        var generationOptions = ChatOptionsTranslator.ToGenerationOptions(options, _options);
+        var generationOptions = ChatOptionsTranslator.ToGenerationOptions(options, _options, this);
         if (generationOptions is { ContextOverflow: ContextOverflowPolicy.SlidingWindow, SinkTokens: null })
         {
             // The sink is the beginning of the conversation: the first message (or turn) and the beginning-of-sequence token.

@@ -16,9 +16,15 @@ namespace BitNet.Extensions.AI;
 internal static class ChatOptionsTranslator
 {
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names the option and its value.</exception>
+    /// <param name="options">The request's options; null uses <paramref name="defaults"/>.</param>
+    /// <param name="defaults">The client's request defaults.</param>
+    /// <param name="client">Passed to <see cref="ChatOptions.RawRepresentationFactory"/>.</param>
     /// <exception cref="NotSupportedException">A JSON schema uses a keyword the grammar cannot enforce (see <see cref="BitNetChatClient"/>).</exception>
-    public static GenerationOptions ToGenerationOptions(ChatOptions? options, BitNetChatClientOptions defaults)
+    public static GenerationOptions ToGenerationOptions(ChatOptions? options, BitNetChatClientOptions defaults, IChatClient? client = null)
     {
+        if (options?.RawRepresentationFactory?.Invoke(client!) is GenerationOptions native)
+            return FromNative(native, options, defaults);
+
         var temperature = options?.Temperature ?? defaults.Temperature;
         if (!(temperature >= 0f && float.IsFinite(temperature)))
             throw OutOfRange(nameof(ChatOptions.Temperature), temperature, "finite and >= 0 (0 selects greedy decoding)");
@@ -89,6 +95,36 @@ internal static class ChatOptionsTranslator
             SinkTokens = defaults.SlidingWindowSinkTokens,
             Constraint = ToConstraint(options),
         };
+    }
+
+    /// <summary>
+    /// A request whose <see cref="ChatOptions.RawRepresentationFactory"/> made the engine's own <see cref="GenerationOptions"/>:
+    /// they win, as Microsoft.Extensions.AI's providers treat native options. Only what they leave unset comes from the
+    /// <see cref="ChatOptions"/>: <see cref="GenerationOptions.MaxTokens"/> (then the client default), an empty
+    /// <see cref="GenerationOptions.StopSequences"/>, <see cref="SamplingOptions.Seed"/> and the
+    /// <see cref="GenerationOptions.Constraint"/> (response format or tools).
+    /// </summary>
+    private static GenerationOptions FromNative(GenerationOptions native, ChatOptions options, BitNetChatClientOptions defaults)
+    {
+        var result = native with
+        {
+            MaxTokens = native.MaxTokens ?? options.MaxOutputTokens ?? defaults.MaxOutputTokens,
+            StopSequences = native.StopSequences is { Count: > 0 } ? native.StopSequences : CopyStopSequences(options.StopSequences),
+            Sampling = native.Sampling is { Seed: null } && options.Seed is { } seed
+                ? native.Sampling with { Seed = unchecked((ulong)seed) }
+                : native.Sampling,
+            Constraint = native.Constraint ?? ToConstraint(options),
+        };
+        try
+        {
+            result.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"The GenerationOptions returned by ChatOptions.RawRepresentationFactory are invalid: {e.Message}", "options", e);
+        }
+
+        return result;
     }
 
     /// <summary>
