@@ -42,6 +42,13 @@ public sealed class BitNetChatClientOptions
     public ActivationQuantization ActivationQuantization { get; set; } = ActivationQuantization.Int8PerToken;
 
     /// <summary>
+    /// Threads of the forward pass (the request's own thread included), shared by every request on the runtime.
+    /// <see langword="null"/> (the default) uses the physical cores; allowed 1 to 1024. More threads than physical cores
+    /// only compete for the same memory bandwidth.
+    /// </summary>
+    public int? Threads { get; set; }
+
+    /// <summary>
     /// Positions per request (prompt plus generated tokens). <see langword="null"/> (the default) uses the context length
     /// the model was trained for; a value below 1 or above it is rejected (above it: when the model loads, since only the
     /// file knows its length). What happens to a request that does not fit is <see cref="ContextOverflowPolicy"/>.

@@ -38,6 +38,8 @@ internal sealed class BitNetChatClientOptionsValidator : IValidateOptions<BitNet
                 $"one of {string.Join(", ", Enum.GetNames<ActivationQuantization>())}"));
         if (!Enum.IsDefined(options.KvCache))
             failures.Add(Failure(nameof(options.KvCache), options.KvCache, $"one of {string.Join(", ", Enum.GetNames<KvCacheType>())}"));
+        if (options.Threads is < 1 or > 1024)
+            failures.Add(Failure(nameof(options.Threads), options.Threads, "1 to 1024, or null for the physical cores"));
         if (options.ContextLength is < 1)
             failures.Add(Failure(nameof(options.ContextLength), options.ContextLength, ">= 1, or null for the model's trained context length"));
         if (!Enum.IsDefined(options.ContextOverflowPolicy))

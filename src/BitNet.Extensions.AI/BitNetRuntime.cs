@@ -134,6 +134,7 @@ public sealed class BitNetRuntime : IDisposable
             ActivationQuantization = options.ActivationQuantization,
             ContextLength = options.ContextLength,
             KvCache = options.KvCache,
+            Threads = options.Threads,
         };
         var clock = Stopwatch.StartNew();
         BitNetModel model;

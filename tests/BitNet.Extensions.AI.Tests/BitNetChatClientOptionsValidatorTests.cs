@@ -20,6 +20,8 @@ public sealed class BitNetChatClientOptionsValidatorTests
         { o => o.TopK = -5, "BitNetChatClientOptions.TopK is -5; allowed: >= 0" },
         { o => o.MinP = 1, "BitNetChatClientOptions.MinP is 1; allowed: [0, 1)" },
         { o => o.MaxOutputTokens = 0, "BitNetChatClientOptions.MaxOutputTokens is 0; allowed: >= 1" },
+        { o => o.Threads = 0, "BitNetChatClientOptions.Threads is 0; allowed: 1 to 1024" },
+        { o => o.Threads = 1025, "BitNetChatClientOptions.Threads is 1025; allowed: 1 to 1024" },
         { o => o.ContextLength = 0, "BitNetChatClientOptions.ContextLength is 0; allowed: >= 1" },
         { o => o.MaxConcurrentRequests = 0, "BitNetChatClientOptions.MaxConcurrentRequests is 0; allowed: >= 1" },
         { o => o.ActivationQuantization = (ActivationQuantization)7, "BitNetChatClientOptions.ActivationQuantization is 7; allowed: one of None, Int8PerToken, Int8PerBlock" },

@@ -23,6 +23,7 @@ public sealed class RegistrationOverloadTests
             ["BitNet:KvCache"] = "Int8",
             ["BitNet:Temperature"] = "0",
             ["BitNet:MaxOutputTokens"] = "7",
+            ["BitNet:Threads"] = "1",
         });
         builder.AddBitNetChatClient(configure: o => o.MaxOutputTokens = 9);
         using var host = builder.Build();
@@ -35,6 +36,7 @@ public sealed class RegistrationOverloadTests
         var response = await client.GetResponseAsync("Once upon a time");
         Assert.Equal(9, response.Usage?.OutputTokenCount);
         Assert.Equal(KvCacheType.Int8, host.Services.GetRequiredService<BitNetRuntime>().Model.KvCacheType);
+        Assert.Equal(1, host.Services.GetRequiredService<BitNetRuntime>().Model.Threads);
         await host.StopAsync();
     }
 
