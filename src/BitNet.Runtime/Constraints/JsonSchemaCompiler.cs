@@ -6,9 +6,12 @@ namespace BitNet.Runtime.Constraints;
 /// <summary>Compiles a JSON schema (the subset <see cref="JsonGrammar"/> documents) into grammar nodes.</summary>
 internal sealed class JsonSchemaCompiler
 {
+    // "condition": Semantic Kernel (1.82) writes a kernel function's description under that name at the root of its
+    // parameter schema; it constrains nothing.
     private static readonly HashSet<string> s_annotations = new(StringComparer.Ordinal)
     {
         "$schema", "$id", "$comment", "title", "description", "default", "examples", "readOnly", "writeOnly", "deprecated", "$defs", "definitions",
+        "condition",
     };
 
     private static readonly HashSet<string> s_keywords = new(StringComparer.Ordinal)

@@ -52,6 +52,15 @@ public sealed class JsonSchemaGrammarTests
     }
 
     [Fact]
+    public void Semantic_kernels_condition_annotation_is_ignored()
+    {
+        // Semantic Kernel 1.82's parameter schema for [KernelFunction, Description("…")] string f(string animal, int age).
+        var grammar = JsonGrammar.FromSchema("""{"type":"object","condition":"Chooses the hero.","properties":{"animal":{"type":"string"},"age":{"type":"integer"}},"required":["animal","age"]}""");
+        Assert.True(grammar.Accepts("{\"animal\":\"fox\",\"age\":3}"u8));
+        Assert.False(grammar.Accepts("{\"animal\":\"fox\",\"age\":\"3\"}"u8));
+    }
+
+    [Fact]
     public void Objects_without_properties_follow_additional_properties()
     {
         Assert.True(JsonGrammar.FromSchema("""{"type":"object"}""").Accepts("{\"x\":[1,\"y\"]}"u8));
