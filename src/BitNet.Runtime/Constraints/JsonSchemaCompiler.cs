@@ -164,13 +164,16 @@ internal sealed class JsonSchemaCompiler
 
     private int CompileObject(JsonElement schema, string path, int depth)
     {
-        if (!schema.TryGetProperty("properties", out var properties) || properties.ValueKind == JsonValueKind.Object && !properties.EnumerateObject().Any())
+        var hasProperties = schema.TryGetProperty("properties", out var properties);
+        if (!hasProperties || properties.ValueKind == JsonValueKind.Object && !properties.EnumerateObject().Any())
         {
-            // No declared keys: a map whose values follow additionalProperties.
-            if (!schema.TryGetProperty("additionalProperties", out var additional) || additional.ValueKind == JsonValueKind.True)
-                return Add(new JsonGrammarNode(JsonGrammarNodeKind.Map) { Child = _any, MinLength = 2 });
-            if (additional.ValueKind == JsonValueKind.False)
+            // No declared keys: a map whose values follow additionalProperties. An empty 'properties' alone declares
+            // that there are none (a function without parameters): like any object with 'properties', no others are written.
+            var hasAdditional = schema.TryGetProperty("additionalProperties", out var additional);
+            if (hasProperties && !hasAdditional || additional.ValueKind == JsonValueKind.False)
                 return Add(new JsonGrammarNode(JsonGrammarNodeKind.FixedObject) { MinLength = 2 });
+            if (!hasAdditional || additional.ValueKind == JsonValueKind.True)
+                return Add(new JsonGrammarNode(JsonGrammarNodeKind.Map) { Child = _any, MinLength = 2 });
             var value = CompileSchema(additional, path + "/additionalProperties", depth + 1);
             return Add(new JsonGrammarNode(JsonGrammarNodeKind.Map) { Child = value, MinLength = 2 });
         }

@@ -68,6 +68,10 @@ public sealed class JsonSchemaGrammarTests
         Assert.False(JsonGrammar.FromSchema("""{"type":"object","additionalProperties":{"type":"integer"}}""").Accepts("{\"x\":\"1\"}"u8));
         Assert.True(JsonGrammar.FromSchema("""{"type":"object","additionalProperties":false}""").Accepts("{}"u8));
         Assert.False(JsonGrammar.FromSchema("""{"type":"object","additionalProperties":false}""").Accepts("{\"x\":1}"u8));
+        // An empty 'properties' declares no keys (MEAI's and Semantic Kernel's schema of a function without parameters).
+        Assert.True(JsonGrammar.FromSchema("""{"type":"object","properties":{}}""").Accepts("{}"u8));
+        Assert.False(JsonGrammar.FromSchema("""{"type":"object","properties":{}}""").Accepts("{\"x\":1}"u8));
+        Assert.True(JsonGrammar.FromSchema("""{"type":"object","properties":{},"additionalProperties":{"type":"integer"}}""").Accepts("{\"x\":1}"u8));
     }
 
     [Theory]
