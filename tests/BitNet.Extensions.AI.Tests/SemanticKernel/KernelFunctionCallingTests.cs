@@ -26,6 +26,7 @@ namespace BitNet.Extensions.AI.Tests.SemanticKernel;
 public sealed class KernelFunctionCallingTests
 {
     private const string Prompt = "Once upon a time";
+    private const int MaxTokens = 80; // a call of Story_NameHero needs at least 59 tokens
 
     [Theory]
     [InlineData(false)]
@@ -107,8 +108,6 @@ public sealed class KernelFunctionCallingTests
         var expected = await direct.GetResponseAsync(followUp.Messages, new ChatOptions { Temperature = 0, MaxOutputTokens = MaxTokens });
         Assert.Equal(expected.Text, answer);
     }
-
-    private const int MaxTokens = 80; // a call of Story_NameHero needs at least 59 tokens
 
     private static (Kernel Kernel, Func<CallCountingChatClient> Model, HeroPlugin Hero, PromptExecutionSettings Settings) CreateKernelWithPlugin()
     {
