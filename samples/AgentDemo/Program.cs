@@ -4,10 +4,12 @@
 //   dotnet run --project samples/AgentDemo                       (uses a default beginning)
 //   dotnet run --project samples/AgentDemo -- "The little robot"  (your own beginning)
 //
-// The shipped model is a 4M-parameter TinyStories model: it continues stories, it does not follow instructions or call
-// tools. The BitNet chat client therefore renders the conversation as a story and leaves the instructions out of the
-// prompt, and the plugin is offered but not called. The code is what an app with an instruction-following BitNet model
-// (bitnet-b1.58-2B-4T) would run: set ModelPath and both agents use it.
+// The shipped model is a 4M-parameter TinyStories model: it continues stories, it does not follow instructions or
+// choose tools by itself. The BitNet chat client therefore renders the conversation as a story and leaves the
+// instructions out of the prompt; the first request requires a call of the plugin, which constrained decoding turns
+// into a valid call, the framework runs it (the call and its result are printed), and the model then tells the story.
+// The code is what an app with an instruction-following BitNet model (bitnet-b1.58-2B-4T) would run: set ModelPath and
+// both agents use it.
 using AgentDemo;
 using BitNet.Extensions.AI;
 using Microsoft.Extensions.AI;

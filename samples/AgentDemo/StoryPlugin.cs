@@ -5,8 +5,8 @@ namespace AgentDemo;
 
 /// <summary>
 /// The agents' plugin: a Semantic Kernel plugin (<see cref="KernelFunctionAttribute"/>) that the Agent Framework agent
-/// also gets, as an <c>AIFunction</c>. The shipped story model never calls it (it has not learned tool calling); it is
-/// offered with every request, as it would be to a model that can.
+/// also gets, as an <c>AIFunction</c>. The shipped story model would not choose it by itself (it has not learned tool
+/// calling), so the storyteller requires a call of it on its first request.
 /// </summary>
 public sealed class StoryPlugin
 {

@@ -5,13 +5,17 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
+using FunctionCallContent = Microsoft.Extensions.AI.FunctionCallContent;
+using FunctionResultContent = Microsoft.Extensions.AI.FunctionResultContent;
 
 namespace AgentDemo;
 
 /// <summary>
 /// One storyteller agent, with the same instructions and plugin, run two ways over one DI-registered BitNet model: the
 /// Microsoft Agent Framework's <see cref="ChatClientAgent"/> and Semantic Kernel's chat completion with automatic function
-/// calling. Both stream the story as it is generated.
+/// calling. Both require a call of the plugin on the first request (so that even the shipped story model, which never
+/// chooses a tool by itself, shows a real tool call: the call is decoded under the function's schema), print the call
+/// and its result, and stream the story the model then tells.
 /// </summary>
 public static class Storyteller
 {
@@ -50,9 +54,20 @@ public static class Storyteller
             Name,
             tools: [AIFunctionFactory.Create(StoryPlugin.ChooseHero)]);
 
+        // RequireAny: the first answer must be a call; function invocation then asks again without requiring one.
+        var runOptions = new ChatClientAgentRunOptions(new ChatOptions { ToolMode = ChatToolMode.RequireAny });
         var story = new StringBuilder();
-        await foreach (var update in agent.RunStreamingAsync(beginning, cancellationToken: cancellationToken))
+        await foreach (var update in agent.RunStreamingAsync(beginning, options: runOptions, cancellationToken: cancellationToken))
+        {
+            foreach (var content in update.Contents)
+            {
+                if (content is FunctionCallContent call) await output.WriteLineAsync(Environment.NewLine + ToolCallLines.Call(call.Name, call.Arguments));
+                else if (content is FunctionResultContent result) await output.WriteLineAsync(ToolCallLines.Result(result.Result));
+            }
+
             await WriteAsync(update.Text, story, output);
+        }
+
         return story.ToString();
     }
 
@@ -65,7 +80,11 @@ public static class Storyteller
         var chat = kernel.GetRequiredService<IChatCompletionService>();
         var history = new ChatHistory(Instructions);
         history.AddUserMessage(beginning);
-        var settings = new PromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() };
+        // Required([f]) on the first request only (Semantic Kernel then stops requiring it), so the loop ends with the story.
+        var chooseHero = kernel.Plugins[StoryPlugin.Name][nameof(StoryPlugin.ChooseHero)];
+        var settings = new PromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Required([chooseHero]) };
+        kernel = kernel.Clone(); // the filter below belongs to this run, not to the shared kernel
+        kernel.FunctionInvocationFilters.Add(new PrintingFunctionFilter(output));
 
         var story = new StringBuilder();
         await foreach (var chunk in chat.GetStreamingChatMessageContentsAsync(history, settings, kernel, cancellationToken))

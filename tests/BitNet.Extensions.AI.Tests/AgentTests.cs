@@ -41,8 +41,9 @@ public sealed class AgentTests
     }
 
     [Fact]
-    public async Task AgentDemo_BothAgents_StreamTheStory_WithTheirPluginOffered()
+    public async Task AgentDemo_BothAgents_CallThePlugin_PrintTheCall_AndStreamTheStory()
     {
+        const int maxTokens = 64; // a required call of Story_ChooseHero needs 44
         CallCountingChatClient? model = null;
         var services = new ServiceCollection().AddStoryteller(
             o =>
@@ -50,23 +51,46 @@ public sealed class AgentTests
                 o.ModelPath = TinyModel.Path;
                 o.ActivationQuantization = ActivationQuantization.None; // as SharedModel, so that the texts compare exactly
                 o.Temperature = 0;
-                o.MaxOutputTokens = 30;
+                o.MaxOutputTokens = maxTokens;
             },
             pipeline => pipeline.Use(inner => model = new CallCountingChatClient(inner)));
         await using var provider = services.BuildServiceProvider();
-        using var direct = SharedModel.CreateClient();
-        var expected = (await direct.GetResponseAsync("Once upon a time, a little fox", SharedModel.GreedyChat(30))).Text;
         using var console = new StringWriter();
 
         var agentFramework = await Storyteller.TellWithAgentFrameworkAsync(provider, "Once upon a time, a little fox", console);
-        Assert.Contains(model!.LastOptions!.Tools!, t => t.Name.Contains(nameof(StoryPlugin.ChooseHero), StringComparison.Ordinal));
         var semanticKernel = await Storyteller.TellWithSemanticKernelAsync(provider, "Once upon a time, a little fox", console);
-        Assert.Contains(model.LastOptions!.Tools!, t => t.Name.Contains(nameof(StoryPlugin.ChooseHero), StringComparison.Ordinal));
 
-        // The instructions stay out of the story prompt: both tell the client's own story, and stream it to the console.
-        Assert.Equal(expected, agentFramework);
-        Assert.Equal(expected, semanticKernel);
-        Assert.Equal(expected + expected, console.ToString());
-        Assert.Equal(2, model.CallCount); // the plugin was offered, not called
+        // Each agent: a first request requiring a call of the plugin, then one with the call's result, answered with text.
+        var requests = model!.Requests;
+        Assert.Equal(4, requests.Count);
+        using var direct = SharedModel.CreateClient();
+        var stories = new[] { agentFramework, semanticKernel };
+        for (var run = 0; run < 2; run++)
+        {
+            var (_, first) = requests[2 * run];
+            Assert.Equal(ChatToolMode.RequireAny, first!.ToolMode);
+            Assert.Contains(first.Tools!, t => t.Name.Contains(nameof(StoryPlugin.ChooseHero), StringComparison.Ordinal));
+            var (messages, followUp) = requests[2 * run + 1];
+            Assert.False(followUp?.ToolMode is RequiredChatToolMode);
+            var call = Assert.Single(messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+            Assert.Empty(call.Arguments ?? new Dictionary<string, object?>()); // the function has no parameters
+            var result = Assert.Single(messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>());
+            Assert.Equal(call.CallId, result.CallId);
+            Assert.Equal(StoryPlugin.ChooseHero(), result.Result?.ToString());
+
+            // The story streamed is the model's answer to the history with the result.
+            var options = followUp?.Clone() ?? new ChatOptions();
+            options.Temperature = 0;
+            options.MaxOutputTokens ??= maxTokens;
+            var expected = await direct.GetResponseAsync(messages, options);
+            Assert.False(string.IsNullOrWhiteSpace(stories[run]));
+            Assert.Equal(expected.Text, stories[run]);
+        }
+
+        // The console shows both calls and results, each story after its call.
+        var callLine = ToolCallLines.Call(nameof(StoryPlugin.ChooseHero), new Dictionary<string, object?>());
+        var resultLine = ToolCallLines.Result(StoryPlugin.ChooseHero());
+        var expectedConsole = Environment.NewLine + callLine + Environment.NewLine + resultLine + Environment.NewLine;
+        Assert.Equal(expectedConsole + agentFramework + expectedConsole + semanticKernel, console.ToString());
     }
 }

@@ -10,29 +10,37 @@ namespace BitNet.Extensions.AI.Tests;
 /// </summary>
 internal sealed class CallCountingChatClient(IChatClient innerClient) : DelegatingChatClient(innerClient)
 {
+    private readonly List<(ChatMessage[] Messages, ChatOptions? Options)> _requests = [];
     private int _callCount;
 
     public int CallCount => Volatile.Read(ref _callCount);
 
     public ChatOptions? LastOptions { get; private set; }
 
+    /// <summary>Every request that reached the layer below, in order: its messages (copied) and options.</summary>
+    public IReadOnlyList<(ChatMessage[] Messages, ChatOptions? Options)> Requests
+    {
+        get { lock (_requests) return [.. _requests]; }
+    }
+
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        Record(options);
+        Record(messages, options);
         return base.GetResponseAsync(messages, options, cancellationToken);
     }
 
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
         ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        Record(options);
+        Record(messages, options);
         await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
             yield return update;
     }
 
-    private void Record(ChatOptions? options)
+    private void Record(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
+        lock (_requests) _requests.Add(([.. messages], options));
         Interlocked.Increment(ref _callCount);
         LastOptions = options;
     }

@@ -15,9 +15,10 @@ namespace BitNet.Extensions.AI.Tests;
 /// names. That suite asks world-knowledge questions ("biggest animal" → "whale") that a 4M-parameter TinyStories model
 /// cannot answer, so its semantic assertions become golden ones: greedy output equals the numpy reference's greedy
 /// continuation (<c>reference_outputs.json</c>), or another request that must give the same tokens. Tool calling and
-/// structured output are not mirrored here (they need constrained decoding, issue 7).
+/// structured output: the other parts of this class (<c>.FunctionInvocation.cs</c>, <c>.AvailableTools.cs</c>,
+/// <c>.StructuredOutput.cs</c>).
 /// </summary>
-public sealed class ChatClientConformanceTests : IDisposable
+public sealed partial class ChatClientConformanceTests : IDisposable
 {
     private readonly BitNetChatClient _client = SharedModel.CreateClient();
 

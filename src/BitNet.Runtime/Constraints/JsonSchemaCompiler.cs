@@ -6,9 +6,12 @@ namespace BitNet.Runtime.Constraints;
 /// <summary>Compiles a JSON schema (the subset <see cref="JsonGrammar"/> documents) into grammar nodes.</summary>
 internal sealed class JsonSchemaCompiler
 {
+    // "condition": Semantic Kernel (1.82) writes a kernel function's description under that name at the root of its
+    // parameter schema; it constrains nothing.
     private static readonly HashSet<string> s_annotations = new(StringComparer.Ordinal)
     {
         "$schema", "$id", "$comment", "title", "description", "default", "examples", "readOnly", "writeOnly", "deprecated", "$defs", "definitions",
+        "condition",
     };
 
     private static readonly HashSet<string> s_keywords = new(StringComparer.Ordinal)
@@ -161,13 +164,16 @@ internal sealed class JsonSchemaCompiler
 
     private int CompileObject(JsonElement schema, string path, int depth)
     {
-        if (!schema.TryGetProperty("properties", out var properties) || properties.ValueKind == JsonValueKind.Object && !properties.EnumerateObject().Any())
+        var hasProperties = schema.TryGetProperty("properties", out var properties);
+        if (!hasProperties || properties.ValueKind == JsonValueKind.Object && !properties.EnumerateObject().Any())
         {
-            // No declared keys: a map whose values follow additionalProperties.
-            if (!schema.TryGetProperty("additionalProperties", out var additional) || additional.ValueKind == JsonValueKind.True)
-                return Add(new JsonGrammarNode(JsonGrammarNodeKind.Map) { Child = _any, MinLength = 2 });
-            if (additional.ValueKind == JsonValueKind.False)
+            // No declared keys: a map whose values follow additionalProperties. An empty 'properties' alone declares
+            // that there are none (a function without parameters): like any object with 'properties', no others are written.
+            var hasAdditional = schema.TryGetProperty("additionalProperties", out var additional);
+            if (hasProperties && !hasAdditional || additional.ValueKind == JsonValueKind.False)
                 return Add(new JsonGrammarNode(JsonGrammarNodeKind.FixedObject) { MinLength = 2 });
+            if (!hasAdditional || additional.ValueKind == JsonValueKind.True)
+                return Add(new JsonGrammarNode(JsonGrammarNodeKind.Map) { Child = _any, MinLength = 2 });
             var value = CompileSchema(additional, path + "/additionalProperties", depth + 1);
             return Add(new JsonGrammarNode(JsonGrammarNodeKind.Map) { Child = value, MinLength = 2 });
         }

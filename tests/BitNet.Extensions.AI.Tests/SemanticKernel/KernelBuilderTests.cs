@@ -6,8 +6,6 @@ using Microsoft.Extensions.AI;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using Microsoft.SemanticKernel.Services;
-using FunctionCallContent = Microsoft.Extensions.AI.FunctionCallContent;
-using FunctionResultContent = Microsoft.Extensions.AI.FunctionResultContent;
 
 namespace BitNet.Extensions.AI.Tests.SemanticKernel;
 
@@ -148,39 +146,6 @@ public sealed class KernelBuilderTests
         Assert.Equal(1, model.CallCount); // the story model answered without calling it
         using var direct = SharedModel.CreateClient();
         Assert.Equal((await direct.GetResponseAsync(Prompt, SharedModel.GreedyChat(24))).Text, answer.ToString());
-    }
-
-    [Fact]
-    public async Task Plugin_CalledByTheModel_IsInvokedByTheKernel_AndItsResultSentBack()
-    {
-        // The story model does not call tools (constrained tool calling is issue 7), so a scripted layer stands in
-        // for the model's first answer, a call of the plugin; the registration's function-invocation layer must run
-        // the kernel function and send its result back.
-        FunctionResultContent? result = null;
-        var kernel = CreateKernel(pipeline => pipeline.Use(
-            getResponseFunc: async (messages, options, inner, cancellationToken) =>
-            {
-                var history = messages.ToList();
-                result = history.SelectMany(m => m.Contents).OfType<FunctionResultContent>().SingleOrDefault();
-                if (result is null)
-                    return new ChatResponse(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call_1", options!.Tools![0].Name)]));
-                // The story model continues the user's story; the tool exchange stays out of its prompt.
-                return await inner.GetResponseAsync(history.Where(m => m.Role == ChatRole.User), options, cancellationToken);
-            },
-            getStreamingResponseFunc: null));
-        kernel.Plugins.AddFromType<StoryPlugin>("Story");
-        var settings = new PromptExecutionSettings
-        {
-            FunctionChoiceBehavior = FunctionChoiceBehavior.Auto(),
-            ExtensionData = new Dictionary<string, object> { ["temperature"] = 0, ["max_tokens"] = 12 },
-        };
-
-        var answer = await kernel.InvokePromptAsync(Prompt, new KernelArguments(settings));
-
-        Assert.NotNull(result);
-        Assert.Equal("a little fox", result.Result?.ToString());
-        using var direct = SharedModel.CreateClient();
-        Assert.Equal((await direct.GetResponseAsync(Prompt, SharedModel.GreedyChat(12))).Text, answer.ToString());
     }
 
     private static Kernel CreateKernel(Action<ChatClientBuilder>? configurePipeline = null) =>

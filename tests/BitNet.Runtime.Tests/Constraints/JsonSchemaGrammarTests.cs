@@ -52,6 +52,15 @@ public sealed class JsonSchemaGrammarTests
     }
 
     [Fact]
+    public void Semantic_kernels_condition_annotation_is_ignored()
+    {
+        // Semantic Kernel 1.82's parameter schema for [KernelFunction, Description("…")] string f(string animal, int age).
+        var grammar = JsonGrammar.FromSchema("""{"type":"object","condition":"Chooses the hero.","properties":{"animal":{"type":"string"},"age":{"type":"integer"}},"required":["animal","age"]}""");
+        Assert.True(grammar.Accepts("{\"animal\":\"fox\",\"age\":3}"u8));
+        Assert.False(grammar.Accepts("{\"animal\":\"fox\",\"age\":\"3\"}"u8));
+    }
+
+    [Fact]
     public void Objects_without_properties_follow_additional_properties()
     {
         Assert.True(JsonGrammar.FromSchema("""{"type":"object"}""").Accepts("{\"x\":[1,\"y\"]}"u8));
@@ -59,6 +68,10 @@ public sealed class JsonSchemaGrammarTests
         Assert.False(JsonGrammar.FromSchema("""{"type":"object","additionalProperties":{"type":"integer"}}""").Accepts("{\"x\":\"1\"}"u8));
         Assert.True(JsonGrammar.FromSchema("""{"type":"object","additionalProperties":false}""").Accepts("{}"u8));
         Assert.False(JsonGrammar.FromSchema("""{"type":"object","additionalProperties":false}""").Accepts("{\"x\":1}"u8));
+        // An empty 'properties' declares no keys (MEAI's and Semantic Kernel's schema of a function without parameters).
+        Assert.True(JsonGrammar.FromSchema("""{"type":"object","properties":{}}""").Accepts("{}"u8));
+        Assert.False(JsonGrammar.FromSchema("""{"type":"object","properties":{}}""").Accepts("{\"x\":1}"u8));
+        Assert.True(JsonGrammar.FromSchema("""{"type":"object","properties":{},"additionalProperties":{"type":"integer"}}""").Accepts("{\"x\":1}"u8));
     }
 
     [Theory]
