@@ -9,12 +9,11 @@ namespace BitNet.Runtime.Kernels.Float16;
 /// read per token (128256 × 2560 halves on 2B4T).
 /// </summary>
 /// <remarks>
-/// .NET has no F16C conversion intrinsic, so the vector paths widen halves with integer operations: each half is
-/// sign-extended to 32 bits and shifted left by 13, which puts its sign at bit 31 and its exponent and mantissa at
-/// bits 13–27 (the sign copies left in bits 28–30 are masked off), and the result, read as a float, is multiplied by
-/// 2^112 (which also renormalizes half subnormals exactly). Exact for every finite half; weights are checked finite
-/// at load. Four operations per vector instead of the seven of widening sign and magnitude separately: the head is the
-/// largest single read per token, and both cores stream it at once.
+/// .NET has no F16C conversion intrinsic, so the vector paths widen halves with integer operations: the magnitude bits
+/// shifted into a float's exponent/mantissa and multiplied by 2^112 (which also renormalizes half subnormals exactly),
+/// the sign moved to bit 31. Exact for every finite half; weights are checked finite at load. (A four-operation
+/// widening by sign extension was tried — shift the sign-extended half left by 13, mask bits 28–30, multiply — and
+/// measured ~7 ms per token slower on the 2B4T head with two threads, docs/benchmarks.md, so the head keeps this one.)
 /// </remarks>
 internal static unsafe class HalfDot
 {
@@ -75,22 +74,23 @@ internal static unsafe class HalfDot
         return sum;
     }
 
-    // Keeps the sign (bit 31) and the shifted exponent and mantissa (bits 13-27) of a sign-extended, shifted half.
-    private const int SignExponentMantissa = unchecked((int)0x8FFFE000);
-
     /// <summary>Sixteen halves widened to floats (exact for finite halves).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> Widen512(Vector256<ushort> h)
     {
-        var bits = Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512Int32(h.AsInt16()), 13) & Vector512.Create(SignExponentMantissa);
-        return bits.AsSingle() * Vector512.Create(TwoPow112);
+        var bits = Avx512F.ConvertToVector512UInt32(h);
+        var magnitude = Avx512F.ShiftLeftLogical(bits & Vector512.Create(0x7FFFu), 13).AsSingle() * Vector512.Create(TwoPow112);
+        var sign = Avx512F.ShiftLeftLogical(bits & Vector512.Create(0x8000u), 16).AsSingle();
+        return magnitude | sign;
     }
 
     /// <summary>Eight halves widened to floats (exact for finite halves).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Widen256(Vector128<ushort> h)
     {
-        var bits = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(h.AsInt16()), 13) & Vector256.Create(SignExponentMantissa);
-        return bits.AsSingle() * Vector256.Create(TwoPow112);
+        var bits = Avx2.ConvertToVector256Int32(h).AsUInt32();
+        var magnitude = Avx2.ShiftLeftLogical(bits & Vector256.Create(0x7FFFu), 13).AsSingle() * Vector256.Create(TwoPow112);
+        var sign = Avx2.ShiftLeftLogical(bits & Vector256.Create(0x8000u), 16).AsSingle();
+        return magnitude | sign;
     }
 }
