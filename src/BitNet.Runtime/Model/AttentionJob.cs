@@ -97,8 +97,20 @@ internal sealed unsafe class AttentionJob : ParallelJob
                                     int kvOffset, int kvDim, float scale, Span<float> scores, Span<float> output)
     {
         var headDim = q.Length;
-        for (var t = 0; t < count; t++)
-            scores[t] = TensorPrimitives.Dot(q, keys.Slice(t * kvDim + kvOffset, headDim)) * scale;
+        var fast = F32HeadAttention.IsSupported(headDim);
+        if (fast)
+        {
+            // The checks the span slices below would make, once.
+            if ((long)(count - 1) * kvDim + kvOffset + headDim > Math.Min(keys.Length, values.Length) || scores.Length < count || output.Length < headDim)
+                throw new ArgumentException($"Attention over {count} positions does not fit the cache rows or the score buffer.");
+            fixed (float* qp = q, kp = keys, sp = scores)
+                F32HeadAttention.Scores(qp, kp + kvOffset, count, kvDim, scale, sp);
+        }
+        else
+        {
+            for (var t = 0; t < count; t++)
+                scores[t] = TensorPrimitives.Dot(q, keys.Slice(t * kvDim + kvOffset, headDim)) * scale;
+        }
 
         // Softmax with the maximum subtracted first, so exp never overflows.
         var max = TensorPrimitives.Max(scores);
@@ -106,6 +118,12 @@ internal sealed unsafe class AttentionJob : ParallelJob
         TensorPrimitives.Exp(scores, scores);
         TensorPrimitives.Divide(scores, TensorPrimitives.Sum(scores), scores);
 
+        if (fast)
+        {
+            fixed (float* vp = values, sp = scores, op = output)
+                F32HeadAttention.WeightedSum(vp + kvOffset, count, kvDim, sp, op);
+            return;
+        }
         output.Clear();
         for (var t = 0; t < count; t++)
             TensorPrimitives.MultiplyAdd(values.Slice(t * kvDim + kvOffset, headDim), scores[t], output, output);

@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BitNet.Runtime.Kernels.Activations;
 
@@ -34,19 +37,79 @@ public static class Int8Activations
 
     /// <summary>
     /// The vectorized form of <see cref="Quantize"/>, writing int8 values: returns c and Σq. <paramref name="scratch"/>
-    /// holds at least <paramref name="x"/>.Length floats.
+    /// holds at least <paramref name="x"/>.Length floats (used only where there is no x86 vector path).
     /// </summary>
-    public static float QuantizeToBytes(ReadOnlySpan<float> x, Span<sbyte> quantized, Span<float> scratch, out int sum)
+    public static unsafe float QuantizeToBytes(ReadOnlySpan<float> x, Span<sbyte> quantized, Span<float> scratch, out int sum)
     {
         var max = x.IsEmpty ? 0f : MathF.Abs(TensorPrimitives.MaxMagnitude(x));
         var scale = 127f / MathF.Max(max, MinimumAbsMax);
+        var values = quantized[..x.Length];
+        if (Avx2.IsSupported && float.IsFinite(scale))
+        {
+            // One fused pass (scale, round, narrow, sum) instead of four over a scratch buffer: this runs on one thread
+            // between the parallel products, four times per layer, and the four passes cost more than the GEMV hand-offs.
+            fixed (float* source = x)
+            fixed (sbyte* destination = values)
+                sum = ScaleRoundNarrow(source, x.Length, scale, destination, Avx512F.IsSupported ? KernelPath.Avx512 : KernelPath.Avx2);
+            return scale;
+        }
         var scaled = scratch[..x.Length];
         TensorPrimitives.Multiply(x, scale, scaled);
         TensorPrimitives.Round(scaled, scaled); // MidpointRounding.ToEven, as torch.round
         // |x · c| ≤ 127 by construction, so the conversion never saturates; the sum of integers below 2^24 is exact in float.
-        TensorPrimitives.ConvertSaturating(scaled, quantized[..x.Length]);
+        TensorPrimitives.ConvertSaturating(scaled, values);
         sum = (int)TensorPrimitives.Sum(scaled);
         return scale;
+    }
+
+    /// <summary>
+    /// q = round-half-even(x · c) as int8 and Σq, exactly as the portable path computes them: the product is the same
+    /// single rounding, <c>vcvtps2dq</c> rounds half to even (the default MXCSR mode .NET runs in) and |q| ≤ 127, so
+    /// the narrowing never saturates and the integer sum is exact. <paramref name="path"/>: Avx512, Avx2 (each only if
+    /// supported) or anything else for the scalar loop (tests compare them).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe int ScaleRoundNarrow(float* x, int length, float scale, sbyte* q, KernelPath path)
+    {
+        var i = 0;
+        var total = 0;
+        if (path == KernelPath.Avx512 && Avx512F.IsSupported)
+        {
+            var c = Vector512.Create(scale);
+            var acc = Vector512<int>.Zero;
+            for (; i + 16 <= length; i += 16)
+            {
+                var k = Avx512F.ConvertToVector512Int32(Vector512.Load(x + i) * c);
+                acc += k;
+                Avx512F.ConvertToVector128SByteWithSaturation(k).Store(q + i);
+            }
+            total = Vector512.Sum(acc);
+        }
+        else if (path == KernelPath.Avx2 && Avx2.IsSupported)
+        {
+            var c = Vector256.Create(scale);
+            var acc = Vector256<int>.Zero;
+            // vpackssdw / vpacksswb interleave the 128-bit lanes; this permutation puts the 32 bytes back in order.
+            var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+            for (; i + 32 <= length; i += 32)
+            {
+                var k0 = Avx.ConvertToVector256Int32(Vector256.Load(x + i) * c);
+                var k1 = Avx.ConvertToVector256Int32(Vector256.Load(x + i + 8) * c);
+                var k2 = Avx.ConvertToVector256Int32(Vector256.Load(x + i + 16) * c);
+                var k3 = Avx.ConvertToVector256Int32(Vector256.Load(x + i + 24) * c);
+                acc += (k0 + k1) + (k2 + k3);
+                var bytes = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(k0, k1), Avx2.PackSignedSaturate(k2, k3));
+                Avx2.PermuteVar8x32(bytes.AsInt32(), order).AsSByte().Store(q + i);
+            }
+            total = Vector256.Sum(acc);
+        }
+        for (; i < length; i++)
+        {
+            var v = (int)MathF.Round(x[i] * scale, MidpointRounding.ToEven);
+            q[i] = (sbyte)v;
+            total += v;
+        }
+        return total;
     }
 
     /// <summary>Elements per block of <see cref="QuantizeBlocks"/> (ggml's QK_K).</summary>
