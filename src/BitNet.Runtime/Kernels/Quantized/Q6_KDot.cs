@@ -158,29 +158,34 @@ internal static unsafe class Q6_KDot
         {
             var block = row + b * BlockBytes;
             var a = q + b * BlockElements;
-            var scales256 = Avx2.ConvertToVector256Int16(Vector128.Load((sbyte*)(block + ScalesOffset)));
-            var scales = Vector512.Create(scales256, scales256);
-            var correction = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(scales256, Vector256.Load(groupSums + 16 * b)), 5);
-            var acc = Vector512.Create(Vector256<int>.Zero - correction, Vector256<int>.Zero);
+            // Broadcasts/inserts rather than Vector512.Create(v, v), which the JIT lowers through a stack slot (a store and
+            // reload per block), and two accumulators: cache-resident rows measured 5.4–6.0 ms per 2B4T head instead of
+            // 5.8–13.5 (docs/benchmarks.md, "Q6_K head kernel, session 3").
+            var scales = Avx512BW.ConvertToVector512Int16(Avx2.BroadcastVector128ToVector256((sbyte*)(block + ScalesOffset)));
+            // The upper half of the widened group sums is zero, so only the lower copy of the scales contributes.
+            var first = Vector512<int>.Zero - Avx512BW.ShiftLeftLogical(Avx512BW.MultiplyAddAdjacent(scales, Vector256.Load(groupSums + 16 * b).ToVector512()), 5);
 
             var l = Vector512.Load(block);
-            var h256 = Vector256.Load(block + HighBitsOffset).AsUInt16();
-            var h = Vector512.Create(h256, h256);
+            var h = Broadcast(Vector256.Load(block + HighBitsOffset).AsUInt16());
             var ua = (l & low4) | (Avx512BW.ShiftLeftLogicalVariable(h, shiftFirst).AsByte() & bits45);
             var ub = (Avx512BW.ShiftRightLogical(l.AsUInt16(), 4).AsByte() & low4) | (Avx512BW.ShiftRightLogicalVariable(h, shiftSecond).AsByte() & bits45);
-            acc += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(ua, Vector512.Load(a)), Avx512BW.PermuteVar32x16(scales, index0));
-            acc += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(ub, Vector512.Load(a + 64)), Avx512BW.PermuteVar32x16(scales, index1));
+            first += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(ua, Vector512.Load(a)), Avx512BW.PermuteVar32x16(scales, index0));
+            var second = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(ub, Vector512.Load(a + 64)), Avx512BW.PermuteVar32x16(scales, index1));
 
             l = Vector512.Load(block + 64);
-            h256 = Vector256.Load(block + HighBitsOffset + 32).AsUInt16();
-            h = Vector512.Create(h256, h256);
+            h = Broadcast(Vector256.Load(block + HighBitsOffset + 32).AsUInt16());
             ua = (l & low4) | (Avx512BW.ShiftLeftLogicalVariable(h, shiftFirst).AsByte() & bits45);
             ub = (Avx512BW.ShiftRightLogical(l.AsUInt16(), 4).AsByte() & low4) | (Avx512BW.ShiftRightLogicalVariable(h, shiftSecond).AsByte() & bits45);
-            acc += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(ua, Vector512.Load(a + 128)), Avx512BW.PermuteVar32x16(scales, index2));
-            acc += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(ub, Vector512.Load(a + 192)), Avx512BW.PermuteVar32x16(scales, index3));
+            first += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(ua, Vector512.Load(a + 128)), Avx512BW.PermuteVar32x16(scales, index2));
+            second += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(ub, Vector512.Load(a + 192)), Avx512BW.PermuteVar32x16(scales, index3));
+            var acc = first + second;
 
             total = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(acc), Vector512.Create(HalfBits.ToSingle(*(ushort*)(block + StepOffset)) * steps[b]), total);
         }
         return Vector512.Sum(total);
     }
+
+    /// <summary>Both 256-bit halves = <paramref name="half"/>, in one <c>vinserti32x8</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ushort> Broadcast(Vector256<ushort> half) => Avx512F.InsertVector256(half.ToVector512Unsafe(), half, 1);
 }
