@@ -382,8 +382,9 @@ public sealed class BitNetChatClient : IChatClient
 
             // The channel is complete: the worker has finished, and its errors surface here.
             var result = await worker.ConfigureAwait(false);
-            var call = held.Length > 0 ? ToolCallFormat.TryParse(held.ToString(), functions) : null;
-            if (call is null && held.Length > 0) yield return NewUpdate(id, createdAt, [new TextContent(held.ToString())]);
+            var heldText = held.Length > 0 ? held.ToString() : null;
+            var call = heldText is null ? null : ToolCallFormat.TryParse(heldText, functions);
+            if (call is null && heldText is not null) yield return NewUpdate(id, createdAt, [new TextContent(heldText)]);
             var last = NewUpdate(id, createdAt, call is null ? [new UsageContent(ToUsage(result))] : [call, new UsageContent(ToUsage(result))]);
             last.FinishReason = call is null ? ToFinishReason(result.FinishReason) : ChatFinishReason.ToolCalls;
             yield return last;
