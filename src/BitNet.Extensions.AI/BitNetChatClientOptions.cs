@@ -14,7 +14,7 @@ namespace BitNet.Extensions.AI;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The loading settings (<see cref="ModelPath"/>, <see cref="ActivationQuantization"/>, <see cref="ContextLength"/>, <see cref="KvCache"/>,
+/// The loading settings (<see cref="ModelPath"/>, <see cref="ActivationQuantization"/>, <see cref="HeadQuantization"/>, <see cref="ContextLength"/>, <see cref="KvCache"/>,
 /// <see cref="MaxConcurrentRequests"/>, <see cref="EnablePrefixReuse"/>, <see cref="MaxRetainedKvCacheBytes"/>) are read once, when the runtime is created
 /// (<see cref="BitNetRuntime.Load"/>, the <see cref="BitNetChatClient(BitNetChatClientOptions)"/> constructor, or the
 /// first resolution of the runtime from dependency injection). A client built around an existing runtime uses only
@@ -40,6 +40,14 @@ public sealed class BitNetChatClientOptions
     /// llama.cpp computes on float weights, <see cref="ActivationQuantization.Int8PerBlock"/> what it computes on TQ1_0/TQ2_0.
     /// </summary>
     public ActivationQuantization ActivationQuantization { get; set; } = ActivationQuantization.Int8PerToken;
+
+    /// <summary>
+    /// What the LM head multiplies. Default <see cref="HeadQuantization.AsStored"/> (exact). <see cref="HeadQuantization.Int8"/>
+    /// re-encodes a float (F16/F32/BF16) head as Q8_0 when the model loads: on bitnet-b1.58-2B-4T's F16 GGUF a
+    /// generated token then reads 870 instead of 1,178 MB of weights, which is what decode speed is bound by, at a small
+    /// measured cost in logits (docs/benchmarks.md, "Int8 LM head at load"). Models whose head is already quantized are unaffected.
+    /// </summary>
+    public HeadQuantization HeadQuantization { get; set; } = HeadQuantization.AsStored;
 
     /// <summary>
     /// Threads of the forward pass (the request's own thread included), shared by every request on the runtime.

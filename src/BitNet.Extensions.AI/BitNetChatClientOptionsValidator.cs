@@ -36,6 +36,8 @@ internal sealed class BitNetChatClientOptionsValidator : IValidateOptions<BitNet
         if (!Enum.IsDefined(options.ActivationQuantization))
             failures.Add(Failure(nameof(options.ActivationQuantization), options.ActivationQuantization,
                 $"one of {string.Join(", ", Enum.GetNames<ActivationQuantization>())}"));
+        if (!Enum.IsDefined(options.HeadQuantization))
+            failures.Add(Failure(nameof(options.HeadQuantization), options.HeadQuantization, $"one of {string.Join(", ", Enum.GetNames<HeadQuantization>())}"));
         if (!Enum.IsDefined(options.KvCache))
             failures.Add(Failure(nameof(options.KvCache), options.KvCache, $"one of {string.Join(", ", Enum.GetNames<KvCacheType>())}"));
         if (options.Threads is < 1 or > 1024)

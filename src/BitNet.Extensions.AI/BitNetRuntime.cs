@@ -132,6 +132,7 @@ public sealed class BitNetRuntime : IDisposable
         {
             ModelPath = options.ModelPath,
             ActivationQuantization = options.ActivationQuantization,
+            HeadQuantization = options.HeadQuantization,
             ContextLength = options.ContextLength,
             KvCache = options.KvCache,
             Threads = options.Threads,

@@ -96,7 +96,7 @@ public sealed class BitNetModel : IDisposable
             {
                 throw new ArgumentException($"KvCache {options.KvCache} does not suit this model: {e.Message}", nameof(options), e);
             }
-            var weights = BitNetWeights.Load(file, config);
+            var weights = BitNetWeights.Load(file, config, options.HeadQuantization);
             try
             {
                 var tokenizer = BitNetTokenizer.FromGguf(file);

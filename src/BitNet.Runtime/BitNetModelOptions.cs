@@ -41,6 +41,14 @@ public sealed record BitNetModelOptions
     public KernelPath HeadKernelPath { get; init; } = KernelPath.Auto;
 
     /// <summary>
+    /// What the LM head multiplies. Default <see cref="Model.HeadQuantization.AsStored"/> (exact). <see cref="Model.HeadQuantization.Int8"/>
+    /// re-encodes a float (F16/F32/BF16) head as Q8_0 at load: the head then reads 1.0625 instead of 2 bytes per weight,
+    /// which on 2B4T cuts a decoded token's weight traffic from 1,178 to 870 MB, at a small measured cost in logits
+    /// (docs/benchmarks.md, "Int8 LM head at load"). Files whose head is already Q8_0 or Q6_K are unaffected.
+    /// </summary>
+    public HeadQuantization HeadQuantization { get; init; } = HeadQuantization.AsStored;
+
+    /// <summary>
     /// Test hook, off by default: round the LM head's input to F16 as ggml does — its <c>mul_mat</c> with an F16 weight
     /// (the tied <c>token_embd</c>) converts the F32 activations to F16 first. With it the engine reproduces the ggml /
     /// bitnet.cpp peer logits of the int8 formats to ~1e-5 instead of ~1e-3, which isolates that rounding as the
@@ -59,6 +67,8 @@ public sealed record BitNetModelOptions
             throw new ArgumentOutOfRangeException(nameof(KernelPath), KernelPath, $"Allowed: {string.Join(", ", Enum.GetNames<KernelPath>())}.");
         if (!Enum.IsDefined(HeadKernelPath))
             throw new ArgumentOutOfRangeException(nameof(HeadKernelPath), HeadKernelPath, $"Allowed: {string.Join(", ", Enum.GetNames<KernelPath>())}.");
+        if (!Enum.IsDefined(HeadQuantization))
+            throw new ArgumentOutOfRangeException(nameof(HeadQuantization), HeadQuantization, $"Allowed: {string.Join(", ", Enum.GetNames<HeadQuantization>())}.");
         if (!Enum.IsDefined(KvCache))
             throw new ArgumentOutOfRangeException(nameof(KvCache), KvCache, $"KvCache must be one of {string.Join(", ", Enum.GetNames<KvCacheType>())}.");
         if (ContextLength is < 1)

@@ -146,7 +146,21 @@ public sealed class SynthAndBenchCommandTests : IDisposable
         Assert.True(depths[0].GetProperty("best").GetDouble() > 0);
     }
 
+    [Fact]
+    public async Task Bench_Int8Head_ReportsTheReencodedHeadAndItsBytes()
+    {
+        // The shipped model's tied F16 table: 4096 × 256, re-encoded as Q8_0 (34 bytes per 32 values).
+        var json = await CliRunner.RunAsync("bench", "-p", "8", "-n", "3", "-t", "1", "-r", "1", "--json", "--head-quant", "int8");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using var doc = JsonDocument.Parse(json.Out);
+        var root = doc.RootElement;
+        Assert.Equal("Q8_0 (from F16)", root.GetProperty("head_type").GetString());
+        Assert.True(root.GetProperty("head_tied").GetBoolean());
+        Assert.Equal(4096L * 256 / 32 * 34, root.GetProperty("head_bytes_per_token").GetInt64());
+    }
+
     [Theory]
+    [InlineData("--head-quant", "int4", "--head-quant")]
     [InlineData("--kv-cache", "fp7", "--kv-cache")]
     [InlineData("--depth", "x", "--depth")]
     [InlineData("--kernel", "sse9", "--kernel")]

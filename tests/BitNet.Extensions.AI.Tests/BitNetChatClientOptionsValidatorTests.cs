@@ -29,6 +29,7 @@ public sealed class BitNetChatClientOptionsValidatorTests
         { o => o.ContextOverflowPolicy = (ContextOverflowPolicy)5, "BitNetChatClientOptions.ContextOverflowPolicy is 5; allowed: one of Error, SlidingWindow" },
         { o => o.SlidingWindowSinkTokens = -1, "BitNetChatClientOptions.SlidingWindowSinkTokens is -1; allowed: 0 to half the context length" },
         { o => o.MaxRetainedKvCacheBytes = -1, "BitNetChatClientOptions.MaxRetainedKvCacheBytes is -1; allowed: >= 0" },
+        { o => o.HeadQuantization = (HeadQuantization)3, "BitNetChatClientOptions.HeadQuantization is 3; allowed: one of AsStored, Int8" },
         { o => o.KvCache = (KvCacheType)42, "BitNetChatClientOptions.KvCache is 42; allowed: one of F32, F16, BF16, Fp8E4M3" },
         { o => o.TopNSigma = -1, "BitNetChatClientOptions.TopNSigma is -1; allowed: finite and >= 0" },
         { o => o.TopNSigma = float.NaN, "BitNetChatClientOptions.TopNSigma is NaN" },

@@ -1,4 +1,5 @@
 using BitNet.Runtime.KvCache;
+using BitNet.Runtime.Model;
 using BitNet.Tests;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -24,6 +25,7 @@ public sealed class RegistrationOverloadTests
             ["BitNet:Temperature"] = "0",
             ["BitNet:MaxOutputTokens"] = "7",
             ["BitNet:Threads"] = "1",
+            ["BitNet:HeadQuantization"] = "Int8",
         });
         builder.AddBitNetChatClient(configure: o => o.MaxOutputTokens = 9);
         using var host = builder.Build();
@@ -37,6 +39,8 @@ public sealed class RegistrationOverloadTests
         Assert.Equal(9, response.Usage?.OutputTokenCount);
         Assert.Equal(KvCacheType.Int8, host.Services.GetRequiredService<BitNetRuntime>().Model.KvCacheType);
         Assert.Equal(1, host.Services.GetRequiredService<BitNetRuntime>().Model.Threads);
+        Assert.Equal(HeadQuantization.Int8, options.HeadQuantization);
+        Assert.Equal(Runtime.Gguf.GgufTensorType.Q8_0, host.Services.GetRequiredService<BitNetRuntime>().Model.Weights.Head.Type);
         await host.StopAsync();
     }
 

@@ -391,8 +391,8 @@ internal sealed class BenchCommand
             LoadTime = loadTime;
             TernaryBytes = model.Weights.TernaryBytes;
             EmbeddingBytes = model.Weights.Head.ByteCount;
-            HeadType = model.Weights.Head.Type.ToString();
-            HeadTied = model.Weights.Output is null;
+            HeadType = model.Weights.Head.RequantizedFrom is { } from ? $"{model.Weights.Head.Type} (from {from})" : model.Weights.Head.Type.ToString();
+            HeadTied = !model.File.HasTensor("output.weight");
             HeadKernel = model.Weights.Head.HeadKernelPath.ToString();
             KvBytesPerToken = kvBytesPerToken;
             Runs = runs;

@@ -12,11 +12,14 @@ public sealed class BitNetWeights : IDisposable
 {
     private readonly WeightArena? _arena;
 
-    private BitNetWeights(TokenEmbedding tokenEmbedding, TokenEmbedding? output, float[] outputNorm, BitNetLayerWeights[] layers, WeightArena? arena)
+    private readonly TokenEmbedding? _requantizedHead;
+
+    private BitNetWeights(TokenEmbedding tokenEmbedding, TokenEmbedding? output, TokenEmbedding? requantizedHead, float[] outputNorm, BitNetLayerWeights[] layers, WeightArena? arena)
     {
         _arena = arena;
         TokenEmbedding = tokenEmbedding;
         Output = output;
+        _requantizedHead = requantizedHead;
         OutputNorm = outputNorm;
         Layers = layers;
     }
@@ -27,14 +30,20 @@ public sealed class BitNetWeights : IDisposable
     /// <summary>Token embedding, also the LM head unless the file has a separate <see cref="Output"/>.</summary>
     public TokenEmbedding TokenEmbedding { get; }
 
-    /// <summary>The untied LM head (<c>output.weight</c>) when the file has one; BitNet b1.58 files normally do not.</summary>
+    /// <summary>
+    /// The untied LM head (<c>output.weight</c>) when the file has one (BitNet b1.58 files normally do not) and it is
+    /// used as stored; null when <see cref="HeadQuantization.Int8"/> re-encoded it (see <see cref="Head"/>).
+    /// </summary>
     public TokenEmbedding? Output { get; }
 
-    /// <summary>The LM head: <see cref="Output"/> if present, else the tied <see cref="TokenEmbedding"/>.</summary>
-    public TokenEmbedding Head => Output ?? TokenEmbedding;
+    /// <summary>
+    /// The LM head: the table re-encoded at load under <see cref="HeadQuantization.Int8"/>, else <see cref="Output"/>
+    /// if present, else the tied <see cref="TokenEmbedding"/>.
+    /// </summary>
+    public TokenEmbedding Head => _requantizedHead ?? Output ?? TokenEmbedding;
 
     /// <summary>Bytes of the embedding and head tables the runtime holds (the head counted once when tied).</summary>
-    public long TableBytes => TokenEmbedding.HeldBytes + (Output?.HeldBytes ?? 0);
+    public long TableBytes => TokenEmbedding.HeldBytes + (Output?.HeldBytes ?? 0) + (_requantizedHead?.HeldBytes ?? 0);
 
     /// <summary>The final RMSNorm weight.</summary>
     public float[] OutputNorm { get; }
@@ -55,27 +64,46 @@ public sealed class BitNetWeights : IDisposable
     }
 
     /// <summary>Loads every tensor the forward pass needs, checking names, shapes and types.</summary>
+    /// <param name="file">The GGUF file.</param>
+    /// <param name="config">The configuration read from it.</param>
+    /// <param name="headQuantization">What the LM head multiplies (<see cref="HeadQuantization.Int8"/>: a float table re-encoded as Q8_0).</param>
     /// <exception cref="GgufFormatException">A tensor is missing, has the wrong shape, or holds invalid data.</exception>
     /// <exception cref="NotSupportedException">A tensor uses a storage type this engine cannot read.</exception>
-    public static BitNetWeights Load(GgufFile file, BitNetConfig config)
+    public static BitNetWeights Load(GgufFile file, BitNetConfig config, HeadQuantization headQuantization = HeadQuantization.AsStored)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(config);
         int d = config.EmbeddingLength, kv = config.KvDimension, ff = config.FeedForwardLength;
 
-        var embedding = new TokenEmbedding(file, Expect(file, "token_embd.weight", d, config.VocabularySize));
-        TokenEmbedding? output = null;
+        var embeddingTensor = Expect(file, "token_embd.weight", d, config.VocabularySize);
+        // Some conversions write the head separately (bitnet-b1.58-2B-4T's own GGUF does not; docs/formats.md).
+        var outputTensor = file.HasTensor("output.weight") ? Expect(file, "output.weight", d, config.VocabularySize) : null;
+        var headTensor = outputTensor ?? embeddingTensor;
+        var requantize = headQuantization == HeadQuantization.Int8 && FloatTensorReader.IsFloat(headTensor.Type);
+        TokenEmbedding? embedding = null, output = null, requantizedHead = null;
         float[] outputNorm;
         try
         {
-            // Some conversions write the head separately (bitnet-b1.58-2B-4T's own GGUF does not; docs/formats.md).
-            if (file.HasTensor("output.weight")) output = new TokenEmbedding(file, Expect(file, "output.weight", d, config.VocabularySize));
+            if (requantize)
+            {
+                // The re-encoding reads and checks every row first, so a tied F16/F32 table can then serve lookups in place.
+                requantizedHead = TokenEmbedding.RequantizedToQ8_0(file, headTensor);
+                embedding = outputTensor is null && embeddingTensor.Type is GgufTensorType.F16 or GgufTensorType.F32
+                    ? TokenEmbedding.LookupInPlace(file, embeddingTensor)
+                    : new TokenEmbedding(file, embeddingTensor);
+            }
+            else
+            {
+                embedding = new TokenEmbedding(file, embeddingTensor);
+                if (outputTensor is not null) output = new TokenEmbedding(file, outputTensor);
+            }
             outputNorm = Vector(file, "output_norm.weight", d);
         }
         catch
         {
+            requantizedHead?.Dispose();
             output?.Dispose();
-            embedding.Dispose();
+            embedding?.Dispose();
             throw;
         }
 
@@ -111,11 +139,12 @@ public sealed class BitNetWeights : IDisposable
         {
             foreach (var layer in layers) layer?.Dispose();
             arena.Dispose();
+            requantizedHead?.Dispose();
             output?.Dispose();
             embedding.Dispose();
             throw;
         }
-        return new BitNetWeights(embedding, output, outputNorm, layers, arena);
+        return new BitNetWeights(embedding, output, requantizedHead, outputNorm, layers, arena);
     }
 
     /// <summary>Frees the packed matrices and the embedding table.</summary>
@@ -123,6 +152,7 @@ public sealed class BitNetWeights : IDisposable
     {
         foreach (var layer in Layers) layer.Dispose();
         _arena?.Dispose();
+        _requantizedHead?.Dispose();
         Output?.Dispose();
         TokenEmbedding.Dispose();
     }

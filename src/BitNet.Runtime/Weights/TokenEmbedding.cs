@@ -38,6 +38,28 @@ public sealed unsafe class TokenEmbedding : IDisposable
         HeadKernelPath = _table.DefaultPath;
     }
 
+    private TokenEmbedding(EmbeddingTable table, GgufTensorType? requantizedFrom)
+    {
+        _table = table;
+        RequantizedFrom = requantizedFrom;
+        HeadKernelPath = table.DefaultPath;
+    }
+
+    /// <summary>
+    /// The head for <see cref="Model.HeadQuantization.Int8"/>: the float table <paramref name="tensor"/> (F16, F32 or BF16)
+    /// re-encoded as Q8_0 at load (ggml's reference formula), every value checked finite.
+    /// </summary>
+    /// <exception cref="GgufFormatException">The table holds NaN or infinite values.</exception>
+    internal static TokenEmbedding RequantizedToQ8_0(GgufFile file, GgufTensorInfo tensor) =>
+        new(Q8_0EmbeddingTable.Requantize(file, tensor), tensor.Type);
+
+    /// <summary>
+    /// An F16 or F32 table used for lookup only, read in place from the mapped file (nothing held; the rows looked
+    /// up are paged in). The caller has checked its values (<see cref="RequantizedToQ8_0"/> does).
+    /// </summary>
+    internal static TokenEmbedding LookupInPlace(GgufFile file, GgufTensorInfo tensor) =>
+        new(FloatEmbeddingTable.InPlace(file, tensor), null);
+
     /// <summary>The storage types a table may have.</summary>
     public static IReadOnlyList<GgufTensorType> SupportedTypes { get; } =
         [GgufTensorType.F16, GgufTensorType.F32, GgufTensorType.BF16, GgufTensorType.Q8_0, GgufTensorType.Q6_K];
@@ -48,8 +70,11 @@ public sealed unsafe class TokenEmbedding : IDisposable
     /// <summary>Rows (tokens).</summary>
     public int VocabularySize => _table.VocabularySize;
 
-    /// <summary>The storage type in the file.</summary>
+    /// <summary>The storage type of the rows in use: the file's, or <see cref="GgufTensorType.Q8_0"/> when re-encoded at load.</summary>
     public GgufTensorType Type => _table.Type;
+
+    /// <summary>The file's type when the table was re-encoded at load (<see cref="Model.HeadQuantization.Int8"/>); otherwise null.</summary>
+    public GgufTensorType? RequantizedFrom { get; }
 
     /// <summary>Whether the head multiplies int8 activations (Q8_0, Q6_K) rather than float ones.</summary>
     public bool IsQuantized => Type is GgufTensorType.Q8_0 or GgufTensorType.Q6_K;
@@ -57,8 +82,8 @@ public sealed unsafe class TokenEmbedding : IDisposable
     /// <summary>Bytes the table occupies: what the LM head reads per token.</summary>
     public long ByteCount => _table.ByteCount;
 
-    /// <summary>Bytes the table holds in the runtime's own memory (all of it: it is copied out of the file).</summary>
-    public long HeldBytes => ByteCount;
+    /// <summary>Bytes the table holds in the runtime's own memory: all of it when copied out of the file, 0 when read in place.</summary>
+    public long HeldBytes => _table.HeldBytes;
 
     /// <summary>The instruction-set path of the head kernel (<see cref="KernelPath.Auto"/> for F32/BF16 tables, which use <c>TensorPrimitives</c>).</summary>
     public KernelPath HeadKernelPath { get; private set; }

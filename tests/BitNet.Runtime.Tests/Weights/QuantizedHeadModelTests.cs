@@ -206,6 +206,143 @@ public sealed class QuantizedHeadModelTests(ITestOutputHelper output) : IDisposa
         Assert.Equal(untiedQ6.Weights.TernaryBytes + untiedQ6.Weights.TableBytes, untiedQ6.HeldWeightBytes);
     }
 
+    [Fact]
+    public void Int8HeadQuantization_IsTheQ8_0OutputWeight_WithTheF16LookupReadInPlace()
+    {
+        // Re-encoding at load must give exactly the model whose file carries the same table as a Q8_0 output.weight:
+        // same encoder, same kernel, and the lookup stays the exact F16 rows.
+        using var reencoded = Load(Reencode(GgufTensorType.F16, GgufTensorType.Q8_0));
+        using var reference = TinyModel.Load(ActivationQuantization.Int8PerToken);
+        using var int8 = BitNetModel.Load(new BitNetModelOptions { ModelPath = TinyModel.Path, Threads = 2, HeadQuantization = HeadQuantization.Int8 });
+
+        Assert.Equal(GgufTensorType.Q8_0, int8.Weights.Head.Type);
+        Assert.Equal(GgufTensorType.F16, int8.Weights.Head.RequantizedFrom);
+        Assert.Null(int8.Weights.Output);
+        Assert.Equal(GgufTensorType.F16, int8.Weights.TokenEmbedding.Type);
+        Assert.Equal(4096L * 256 / 32 * 34, int8.Weights.Head.ByteCount);
+        Assert.Equal(0, int8.Weights.TokenEmbedding.HeldBytes); // read in place from the mapped file
+        Assert.Equal(int8.Weights.Head.ByteCount, int8.Weights.TableBytes);
+
+        var row = new float[256];
+        var expectedRow = new float[256];
+        foreach (var token in new[] { 0, 5, 4095 })
+        {
+            int8.Weights.TokenEmbedding.CopyRow(token, row);
+            reference.Weights.TokenEmbedding.CopyRow(token, expectedRow);
+            Assert.Equal(expectedRow, row);
+        }
+        foreach (var text in s_prompts)
+        {
+            var prompt = int8.Tokenizer.Encode(text);
+            Assert.Equal(reencoded.CreateSession().Prefill(prompt).ToArray(), int8.CreateSession().Prefill(prompt).ToArray());
+        }
+        var session = int8.CreateSession();
+        session.Decode(1);
+        Assert.Equal(0, Allocations.Measure(() =>
+        {
+            for (var i = 0; i < 20; i++) session.Decode(412 + i);
+        }));
+    }
+
+    [Theory]
+    [InlineData(GgufTensorType.Q8_0)]
+    [InlineData(GgufTensorType.Q6_K)]
+    public void Int8HeadQuantization_LeavesAQuantizedHeadAsStored(GgufTensorType type)
+    {
+        var path = Reencode(type);
+        using var stored = Load(path);
+        using var int8 = BitNetModel.Load(new BitNetModelOptions { ModelPath = path, Threads = 2, HeadQuantization = HeadQuantization.Int8 });
+        Assert.Equal(type, int8.Weights.Head.Type);
+        Assert.Null(int8.Weights.Head.RequantizedFrom);
+        Assert.Same(int8.Weights.TokenEmbedding, int8.Weights.Head);
+        var prompt = int8.Tokenizer.Encode("Once upon a time");
+        Assert.Equal(stored.CreateSession().Prefill(prompt).ToArray(), int8.CreateSession().Prefill(prompt).ToArray());
+    }
+
+    [Theory]
+    [InlineData(GgufTensorType.F32)]
+    [InlineData(GgufTensorType.BF16)]
+    [InlineData(GgufTensorType.F16)]
+    public void Requantization_OfEveryFloatType_IsTheQ8_0EncoderOverTheWidenedValues(GgufTensorType type)
+    {
+        // 3 rows × 96 values (3 blocks), odd magnitudes, one all-zero block.
+        var random = new Random(7);
+        var values = new float[3 * 96];
+        for (var i = 0; i < values.Length; i++) values[i] = i is >= 96 and < 128 ? 0 : (float)(random.NextDouble() * 6 - 3) * (i % 7 + 1);
+        var (bytes, widened) = StoreAs(type, values);
+        var image = new GgufTestWriter().Add("general.architecture", "bitnet").AddTensor("token_embd.weight", type, [96, 3], bytes).Build();
+        using var file = GgufFile.Load(image);
+        using var head = TokenEmbedding.RequantizedToQ8_0(file, file.GetTensor("token_embd.weight"));
+        Assert.Equal(GgufTensorType.Q8_0, head.Type);
+        Assert.Equal(type, head.RequantizedFrom);
+
+        var encoded = new byte[Q8_0Encoder.ByteSize(widened.Length)];
+        Q8_0Encoder.Encode(widened, encoded);
+        var expected = new float[96];
+        var row = new float[96];
+        for (var token = 0; token < 3; token++)
+        {
+            for (var j = 0; j < 96; j++)
+            {
+                var block = encoded.AsSpan((token * 96 + j) / 32 * 34);
+                expected[j] = (sbyte)block[2 + j % 32] * (float)BitConverter.UInt16BitsToHalf(BitConverter.ToUInt16(block));
+            }
+            head.CopyRow(token, row);
+            Assert.Equal(expected, row);
+        }
+    }
+
+    [Theory]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NaN)]
+    public void Requantization_NamesTheFirstNonFiniteRow(float bad)
+    {
+        var values = new float[4 * 64];
+        values[2 * 64 + 5] = bad;
+        values[3 * 64] = bad;
+        var (bytes, _) = StoreAs(GgufTensorType.F32, values);
+        var image = new GgufTestWriter().Add("general.architecture", "bitnet").AddTensor("token_embd.weight", GgufTensorType.F32, [64, 4], bytes).Build();
+        using var file = GgufFile.Load(image);
+        var error = Assert.Throws<GgufFormatException>(() => TokenEmbedding.RequantizedToQ8_0(file, file.GetTensor("token_embd.weight")));
+        Assert.Contains("row 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("NaN or infinite", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UndefinedHeadQuantization_IsRefusedByName()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new BitNetModelOptions { HeadQuantization = (HeadQuantization)7 }.Validate());
+        Assert.Equal(nameof(BitNetModelOptions.HeadQuantization), error.ParamName);
+        Assert.Contains("Int8", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The bytes of <paramref name="values"/> stored as <paramref name="type"/>, and the floats those bytes widen back to.</summary>
+    private static (byte[] Bytes, float[] Widened) StoreAs(GgufTensorType type, float[] values)
+    {
+        var widened = new float[values.Length];
+        var bytes = new byte[values.Length * (type == GgufTensorType.F32 ? 4 : 2)];
+        for (var i = 0; i < values.Length; i++)
+        {
+            switch (type)
+            {
+                case GgufTensorType.F32:
+                    BitConverter.TryWriteBytes(bytes.AsSpan(4 * i), values[i]);
+                    widened[i] = values[i];
+                    break;
+                case GgufTensorType.F16:
+                    BitConverter.TryWriteBytes(bytes.AsSpan(2 * i), BitConverter.HalfToUInt16Bits((Half)values[i]));
+                    widened[i] = (float)(Half)values[i];
+                    break;
+                default:
+                    var top = (ushort)(BitConverter.SingleToUInt32Bits(values[i]) >> 16); // truncation: any BF16 bits will do
+                    BitConverter.TryWriteBytes(bytes.AsSpan(2 * i), top);
+                    widened[i] = BitConverter.UInt32BitsToSingle((uint)top << 16);
+                    break;
+            }
+        }
+        return (bytes, widened);
+    }
+
     [Theory]
     [InlineData(GgufTensorType.Q8_0)]
     [InlineData(GgufTensorType.Q6_K)]

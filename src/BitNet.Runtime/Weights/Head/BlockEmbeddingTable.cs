@@ -38,6 +38,18 @@ internal abstract unsafe class BlockEmbeddingTable : EmbeddingTable
         }
     }
 
+    /// <summary>An empty table of <paramref name="type"/> for <paramref name="tensor"/>'s shape, filled by the caller (re-encoding at load).</summary>
+    /// <exception cref="ArgumentException">A row is not whole blocks.</exception>
+    protected BlockEmbeddingTable(GgufTensorInfo tensor, GgufTensorType type, int blockElements, int blockBytes)
+        : base(tensor, type, checked(tensor.ElementCount / blockElements * blockBytes))
+    {
+        if (tensor.RowLength % blockElements != 0)
+            throw new ArgumentException($"{type} rows are whole blocks of {blockElements}; '{tensor.Name}' has rows of {tensor.RowLength}.", nameof(tensor));
+        Blocks = Dimension / blockElements;
+        RowBytes = (long)Blocks * blockBytes;
+        Allocate();
+    }
+
     /// <summary>Blocks per row.</summary>
     protected int Blocks { get; }
 

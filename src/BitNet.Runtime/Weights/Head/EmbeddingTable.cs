@@ -9,20 +9,30 @@ namespace BitNet.Runtime.Weights.Head;
 /// One storage format of a [dimension, vocabulary] table used as token embedding and LM head: its memory, its row
 /// lookup (dequantization) and its head kernel. <see cref="TokenEmbedding"/> chooses the format by tensor type.
 /// </summary>
-/// <remarks>Every format copies the table out of the mapped file into huge-page memory (why: see
-/// <see cref="Memory.LargePages"/>; the head reads every byte of it per token) and drops the file's pages.</remarks>
+/// <remarks>A table the head reads is copied out of the mapped file into huge-page memory (why: see
+/// <see cref="Memory.LargePages"/>; the head reads every byte of it per token) and the file's pages are dropped. A
+/// lookup-only table (<see cref="UseInPlace"/>) reads its rows from the mapping instead.</remarks>
 internal abstract unsafe class EmbeddingTable : IDisposable
 {
     // Copied (and checked) in pieces of whole rows, so a bad block is reported before the next piece is touched.
     private const long CopyChunkBytes = 64L << 20;
 
     private void* _buffer;
+    private bool _owned;
 
     protected EmbeddingTable(GgufTensorInfo tensor, long byteCount)
+        : this(tensor, tensor.Type, byteCount)
+    {
+    }
+
+    /// <param name="tensor">The file's tensor.</param>
+    /// <param name="type">The type held in memory (differs from the file's when re-encoded at load).</param>
+    /// <param name="byteCount">Bytes of the table in memory.</param>
+    protected EmbeddingTable(GgufTensorInfo tensor, GgufTensorType type, long byteCount)
     {
         Dimension = checked((int)tensor.RowLength);
         VocabularySize = checked((int)tensor.RowCount);
-        Type = tensor.Type;
+        Type = type;
         ByteCount = byteCount;
     }
 
@@ -35,11 +45,14 @@ internal abstract unsafe class EmbeddingTable : IDisposable
     /// <summary>Rows.</summary>
     public int VocabularySize { get; }
 
-    /// <summary>The storage type in the file.</summary>
+    /// <summary>The storage type of the rows this table reads (the file's, unless re-encoded at load).</summary>
     public GgufTensorType Type { get; }
 
-    /// <summary>Bytes of the table in memory: what the head streams per token.</summary>
+    /// <summary>Bytes of the table: what the head streams per token.</summary>
     public long ByteCount { get; }
+
+    /// <summary>Bytes held in the runtime's own memory: <see cref="ByteCount"/>, or 0 when read in place from the file.</summary>
+    public long HeldBytes => _owned ? ByteCount : 0;
 
     /// <summary>The start of the table (valid after <see cref="Allocate"/>).</summary>
     protected byte* Data => (byte*)_buffer;
@@ -70,7 +83,16 @@ internal abstract unsafe class EmbeddingTable : IDisposable
     protected void Allocate()
     {
         _buffer = Memory.LargePages.Allocate(ByteCount);
+        _owned = true;
         GC.AddMemoryPressure(ByteCount);
+    }
+
+    /// <summary>Reads the rows where the mapped file stores them (valid while the file is open); nothing is held.</summary>
+    protected void UseInPlace(GgufFile file, GgufTensorInfo tensor)
+    {
+        if (tensor.ByteSize != ByteCount)
+            throw new GgufFormatException(tensor.Name, tensor.DataOffset, $"{VocabularySize} rows of {Dimension} {Type} values take {ByteCount} bytes; the tensor has {tensor.ByteSize}.", file.SourceName);
+        _buffer = file.GetTensorPointer(tensor);
     }
 
     /// <summary>
@@ -103,7 +125,7 @@ internal abstract unsafe class EmbeddingTable : IDisposable
     {
         var p = _buffer;
         _buffer = null;
-        if (p != null)
+        if (p != null && _owned)
         {
             NativeMemory.AlignedFree(p);
             GC.RemoveMemoryPressure(ByteCount);

@@ -15,7 +15,7 @@ internal sealed unsafe class FloatEmbeddingTable : EmbeddingTable
     private readonly bool _half;
 
     public FloatEmbeddingTable(GgufFile file, GgufTensorInfo tensor)
-        : base(tensor, tensor.ElementCount * (tensor.Type == GgufTensorType.F16 ? 2 : 4))
+        : base(tensor, ByteSize(tensor))
     {
         _half = tensor.Type == GgufTensorType.F16;
         Allocate();
@@ -48,6 +48,28 @@ internal sealed unsafe class FloatEmbeddingTable : EmbeddingTable
             throw;
         }
     }
+
+    private FloatEmbeddingTable(GgufTensorInfo tensor)
+        : base(tensor, ByteSize(tensor))
+    {
+        _half = tensor.Type == GgufTensorType.F16;
+    }
+
+    /// <summary>
+    /// An F16 or F32 table for row lookup only, read in place from the mapped file: nothing is copied or held, and
+    /// only the rows looked up are paged in. Its values are not checked here: the caller checks every row (the int8
+    /// head's re-encoding does, <see cref="Q8_0EmbeddingTable.Requantize"/>).
+    /// </summary>
+    public static FloatEmbeddingTable InPlace(GgufFile file, GgufTensorInfo tensor)
+    {
+        if (tensor.Type is not (GgufTensorType.F16 or GgufTensorType.F32))
+            throw new ArgumentException($"Only F16 and F32 tables are read in place; '{tensor.Name}' is {tensor.Type}.", nameof(tensor));
+        var table = new FloatEmbeddingTable(tensor);
+        table.UseInPlace(file, tensor);
+        return table;
+    }
+
+    private static long ByteSize(GgufTensorInfo tensor) => tensor.ElementCount * (tensor.Type == GgufTensorType.F16 ? 2 : 4);
 
     public override KernelPath DefaultPath => _half ? HalfDot.DefaultPath : KernelPath.Auto;
 

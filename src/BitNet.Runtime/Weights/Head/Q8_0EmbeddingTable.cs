@@ -1,8 +1,10 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using BitNet.Runtime.Gguf;
 using BitNet.Runtime.Kernels;
 using BitNet.Runtime.Kernels.Float16;
 using BitNet.Runtime.Kernels.Quantized;
+using BitNet.Runtime.Weights.Float;
 
 namespace BitNet.Runtime.Weights.Head;
 
@@ -17,6 +19,90 @@ internal sealed unsafe class Q8_0EmbeddingTable : BlockEmbeddingTable
     public Q8_0EmbeddingTable(GgufFile file, GgufTensorInfo tensor)
         : base(file, tensor, "Q8_0", Q8_0Dot.BlockElements, Q8_0Dot.BlockBytes, stepOffset: 0)
     {
+    }
+
+    private Q8_0EmbeddingTable(GgufTensorInfo tensor)
+        : base(tensor, GgufTensorType.Q8_0, Q8_0Dot.BlockElements, Q8_0Dot.BlockBytes)
+    {
+    }
+
+    /// <summary>
+    /// Re-encodes a float table (F16, F32 or BF16) as Q8_0 by <see cref="Q8_0Encoder"/> (ggml's reference formula), rows
+    /// in parallel, checking that every value is finite. The file's pages are dropped afterwards.
+    /// </summary>
+    /// <exception cref="GgufFormatException">A row holds NaN or infinite values (the first such row is named).</exception>
+    /// <exception cref="ArgumentException">The tensor is not a float type, or its rows are not whole blocks of 32.</exception>
+    public static Q8_0EmbeddingTable Requantize(GgufFile file, GgufTensorInfo tensor)
+    {
+        if (!FloatTensorReader.IsFloat(tensor.Type))
+            throw new ArgumentException($"Only float tables are re-encoded; '{tensor.Name}' is {tensor.Type}.", nameof(tensor));
+        var table = new Q8_0EmbeddingTable(tensor);
+        try
+        {
+            table.EncodeRows(file, tensor);
+            file.DropTensorPages(tensor);
+            return table;
+        }
+        catch
+        {
+            table.Dispose();
+            throw;
+        }
+    }
+
+    private void EncodeRows(GgufFile file, GgufTensorInfo tensor)
+    {
+        const int RowsPerPart = 512;
+        var source = (nint)file.GetTensorPointer(tensor);
+        var type = tensor.Type;
+        var firstBadRow = int.MaxValue;
+        Parallel.For(0, (VocabularySize + RowsPerPart - 1) / RowsPerPart, () => new float[Dimension], (part, _, row) =>
+        {
+            var end = Math.Min(VocabularySize, (part + 1) * RowsPerPart);
+            for (var v = part * RowsPerPart; v < end; v++)
+            {
+                WidenRow((byte*)source, type, v, row);
+                if (!float.IsFinite(TensorPrimitives.MaxMagnitude(row)))
+                {
+                    InterlockedMin(ref firstBadRow, v);
+                    return row;
+                }
+                Q8_0Encoder.Encode(row, new Span<byte>(Data + v * RowBytes, (int)RowBytes));
+            }
+            return row;
+        }, _ => { });
+        if (firstBadRow != int.MaxValue)
+            throw new GgufFormatException(tensor.Name, tensor.DataOffset + firstBadRow * (tensor.ByteSize / VocabularySize),
+                $"row {firstBadRow}: the embedding contains NaN or infinite values.", file.SourceName);
+    }
+
+    private void WidenRow(byte* table, GgufTensorType type, int v, Span<float> row)
+    {
+        var n = Dimension;
+        switch (type)
+        {
+            case GgufTensorType.F16:
+                TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>((Half*)table + (long)v * n, n), row);
+                break;
+            case GgufTensorType.F32:
+                new ReadOnlySpan<float>((float*)table + (long)v * n, n).CopyTo(row);
+                break;
+            default:
+                var bits = (ushort*)table + (long)v * n;
+                for (var i = 0; i < n; i++) row[i] = BitConverter.Int32BitsToSingle(bits[i] << 16);
+                break;
+        }
+    }
+
+    private static void InterlockedMin(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value < current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current) return;
+            current = seen;
+        }
     }
 
     public override KernelPath DefaultPath => Q8_0Dot.DefaultPath;
