@@ -7,11 +7,11 @@ namespace BitNet.Runtime.Kernels.Ternary;
 /// <summary>
 /// AVX-512 BW: one 64-byte load is one chunk of 256 codes; four shift-and-mask steps give 64 codes each, in element
 /// order, for vpmaddubsw (u8 codes × s8 activations → s16 pairs). .NET 10 exposes 512-bit VNNI only through AVX10,
-/// which this class of CPU (Zen 5) does not report, so the int16 pairs are widened with vpmaddwd once per chunk.
+/// which Zen 4 and Zen 5 do not report, so the int16 pair sums are added up and widened with vpmaddwd every 16 chunks.
 /// </summary>
 /// <remarks>
-/// Overflow: a pair is at most 2·128 + 2·128 = 512 in magnitude; four groups add to 2048 per int16 lane per chunk,
-/// far below 32767, before the widening to int32.
+/// Overflow: a pair is at most 2·128 + 2·128 = 512 in magnitude; four groups add to 2048 per int16 lane per chunk, and
+/// sixteen chunks to 32768 at most, reached only at −128 (<see cref="ChunksPerWidening"/>).
 /// </remarks>
 internal sealed unsafe class Avx512TernaryKernel : TernaryKernel
 {
@@ -46,6 +46,9 @@ internal sealed unsafe class Avx512TernaryKernel : TernaryKernel
     // eight vectors: 142 vector ops per 4,096 multiply-adds against 2 × 78 for two 2 × 4 tiles. The loop over row
     // pairs is inside the loop over vector groups, so a group's activations (8 × 2560 bytes on 2B4T) stay in L1.
     // A remainder of four to seven vectors takes the 2 × 4 tile, the rest one vector at a time.
+    // Cheaper unpacking did not pay on Zen 4 (docs/benchmarks.md, session 4): GFNI affine transforms (4 ops instead of 7)
+    // and unpacking rows once into an L1/L2 buffer both measured 2–5% slower, which points at vpmaddubsw (one per 64
+    // multiply-adds) rather than the unpack as the bound.
 
     // int16 lanes hold a chunk's four groups of pair sums (|Σ| ≤ 4 · 2 · 2 · 128 = 2048): sixteen chunks fit before the
     // widening to int32 (16 · 2048 = 32768, and the bound is only reached at −128, which sums to exactly −32768).
