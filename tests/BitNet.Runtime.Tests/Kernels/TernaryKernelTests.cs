@@ -69,8 +69,9 @@ public sealed unsafe class TernaryKernelTests
         var kernel = TernaryKernels.Get(path);
         var reference = new ScalarTernaryKernel();
         var random = new Random(99);
-        // Row counts past a tile (16), odd rows and vector counts, and rows longer than one int16 accumulation run (16 chunks).
-        foreach (var count in new[] { 1, 2, 3, 4, 5, 7, 9 })
+        // Every vector count to 17 (the 8- and 4-vector tiles, their remainders, two 8-vector groups and one over), odd
+        // row counts and rows past a tile, and rows longer than one int16 accumulation run (16 chunks).
+        foreach (var count in Enumerable.Range(1, 17))
         foreach (var (rows, chunks) in new[] { (1, 1), (3, 2), (6, 3), (11, 1), (37, 2), (5, 17), (3, 33) })
         {
             var stride = chunks * 64;
@@ -96,7 +97,7 @@ public sealed unsafe class TernaryKernelTests
         var kernel = TernaryKernels.Get(path);
         foreach (var value in new sbyte[] { 127, -127, -128 })
         {
-            const int rows = 4, chunks = 33, count = 5;
+            const int rows = 4, chunks = 33, count = 13; // an 8-vector tile, a 4-vector tile and one vector alone
             using var codes = new Aligned(rows * chunks * 64);
             codes.Span.Fill(0b10_10_10_10);
             using var xs = new Aligned(count * chunks * 256);

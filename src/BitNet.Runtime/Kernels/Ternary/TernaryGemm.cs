@@ -58,12 +58,6 @@ internal sealed unsafe class TernaryGemm : ParallelJob
         var dots = _dots + (long)start * _count; // this part's private region: [count × rows]
         _kernel.RowDotsBatch(w.Codes + (long)start * w.RowBytes, w.RowBytes, w.ChunksPerRow, x.Pointer, x.Stride, _count, rows, dots);
         for (var n = 0; n < _count; n++)
-        {
-            var scale = w.Scale / x.Scales[n];
-            var sum = x.Sums[n];
-            var y = _output + (long)n * _outputStride;
-            var d = dots + (long)n * rows;
-            for (var r = 0; r < rows; r++) y[start + r] = (d[r] - sum) * scale;
-        }
+            ScaledDots.Store(dots + (long)n * rows, rows, x.Sums[n], w.Scale / x.Scales[n], _output + (long)n * _outputStride + start);
     }
 }

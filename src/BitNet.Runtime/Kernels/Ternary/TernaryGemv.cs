@@ -131,9 +131,7 @@ internal sealed unsafe class TernaryGemv : ParallelJob
                 return;
             }
             _kernel.RowDots(codes, w.RowBytes, w.ChunksPerRow, q.Pointer, rows, dots + start);
-            var scale = w.Scale / q.Scale;
-            var sum = q.Sum;
-            for (var r = start; r < end; r++) output[r] = (dots[r] - sum) * scale;
+            ScaledDots.Store(dots + start, rows, q.Sum, w.Scale / q.Scale, output + start);
         }
         else
         {
