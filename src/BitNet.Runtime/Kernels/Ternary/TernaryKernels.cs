@@ -6,7 +6,7 @@ internal static class TernaryKernels
     /// <summary>Every path, fastest first (measured, docs/benchmarks.md).</summary>
     /// <remarks>
     /// Measured on Zen 5 (docs/benchmarks.md): the AVX-512 GEMV streams 2560→6912 at ~50 GB/s on two threads against
-    /// ~43 for AVX2, and its 2-row × 4-vector prefill tile is 2.5× the previous batch kernel. AVX-VNNI's 256-bit
+    /// ~43 for AVX2, and its 2-row × 8-vector prefill tile runs ~148 GMAC/s per thread on Zen 4 (AVX2's 1 × 8: ~147). AVX-VNNI's 256-bit
     /// vpdpbusd measured no faster than AVX2's vpmaddubsw here, so AVX2 ranks above it.
     /// </remarks>
     public static IReadOnlyList<TernaryKernel> All { get; } =
