@@ -25,50 +25,21 @@ internal sealed unsafe class Avx512TernaryKernel : TernaryKernel
         // One row at a time: the weights of a row range are then one sequential stream, which the hardware prefetcher
         // follows. Interleaving two rows halved the streaming rate (9.5 against 28 GB/s per thread from DRAM) although it
         // is faster from cache.
-        //
-        // The unpack saves shifts: groups 1 and 2 are masked in place — codes times 4 and 16 (≤ 8 and ≤ 32), which
-        // vpmaddubsw takes as they are — and summed in int16 lanes of their own, each lane then a multiple of 4 or 16
-        // that an exact arithmetic shift scales back in int32. Group 3 (codes times 64 would overflow an int16 pair sum
-        // of two chunks) is shifted as before and shares group 0's lanes. 13 vector ops per chunk instead of 15: one
-        // thread in cache, +8–10% on 6912-wide rows, within noise on 2560-wide ones (docs/benchmarks.md, session 4).
         var ones = Vector512.Create((short)1);
-        var low = Vector512.Create((byte)0x03);
-        var second = Vector512.Create((byte)0x0C);
-        var third = Vector512.Create((byte)0x30);
         for (var r = 0; r < rows; r++)
         {
             var row = codes + (long)r * rowStride;
-            Vector512<int> acc03 = default, acc1 = default, acc2 = default;
+            var acc = Vector512<int>.Zero;
             for (var j0 = 0; j0 < chunks; j0 += ChunksPerWidening)
             {
-                Vector512<short> sum03 = default, sum1 = default;
+                var sum = Vector512<short>.Zero;
                 var j1 = Math.Min(chunks, j0 + ChunksPerWidening);
-                for (var j2 = j0; j2 < j1; j2 += ChunksPerThirdGroupWidening)
-                {
-                    var sum2 = Vector512<short>.Zero;
-                    var j3 = Math.Min(j1, j2 + ChunksPerThirdGroupWidening);
-                    for (var j = j2; j < j3; j++)
-                    {
-                        var w = Vector512.Load(row + j * 64);
-                        var xs = x + j * 256;
-                        sum03 = Avx512BW.Add(sum03, Avx512BW.MultiplyAddAdjacent(w & low, Vector512.Load(xs)));
-                        sum1 = Avx512BW.Add(sum1, Avx512BW.MultiplyAddAdjacent(w & second, Vector512.Load(xs + 64)));
-                        sum2 = Avx512BW.Add(sum2, Avx512BW.MultiplyAddAdjacent(w & third, Vector512.Load(xs + 128)));
-                        sum03 = Avx512BW.Add(sum03, Avx512BW.MultiplyAddAdjacent(Avx512BW.ShiftRightLogical(w.AsUInt16(), 6).AsByte() & low, Vector512.Load(xs + 192)));
-                    }
-                    acc2 = Avx512F.Add(acc2, Avx512BW.MultiplyAddAdjacent(sum2, ones));
-                }
-                acc03 = Avx512F.Add(acc03, Avx512BW.MultiplyAddAdjacent(sum03, ones));
-                acc1 = Avx512F.Add(acc1, Avx512BW.MultiplyAddAdjacent(sum1, ones));
+                for (var j = j0; j < j1; j++) sum = Avx512BW.Add(sum, Group4(Vector512.Load(row + j * 64), x + j * 256));
+                acc = Avx512BW.Add(acc, Avx512BW.MultiplyAddAdjacent(sum, ones));
             }
-            dots[r] = Vector512.Sum(acc03 + Avx512F.ShiftRightArithmetic(acc1, 2) + Avx512F.ShiftRightArithmetic(acc2, 4));
+            dots[r] = Vector512.Sum(acc);
         }
     }
-
-    // Group 2's codes times 16 give pair sums of at most 2 · 32 · 128 = 8192 in magnitude: four chunks fit in an int16
-    // lane (reaching 32768 only at −128, which sums to exactly −32768). Groups 0 and 3 share lanes (≤ 2 · 2 · 2 · 128 =
-    // 1024 per chunk) and group 1 (times 4: ≤ 2048 per chunk) has its own, both widened every ChunksPerWidening chunks.
-    private const int ChunksPerThirdGroupWidening = 4;
 
     // Prefill tiling: a tile of 2 rows × 8 vectors keeps 8 unpacked code vectors and 16 int16 accumulators in
     // registers (26 of 32 with the activation and the mask), so every activation load feeds two rows and every unpack
@@ -312,5 +283,21 @@ internal sealed unsafe class Avx512TernaryKernel : TernaryKernel
         acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(c.GetLower().GetUpper())) - one, Vector512.Load(x + 16), acc1);
         acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(c.GetUpper().GetLower())) - one, Vector512.Load(x + 32), acc0);
         acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(c.GetUpper().GetUpper())) - one, Vector512.Load(x + 48), acc1);
+    }
+
+    /// <summary>One chunk (64 bytes, 256 codes): the four groups' u8 × s8 pair sums, added in int16 (at most 2048 per lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Group4(Vector512<byte> w, sbyte* x)
+    {
+        var mask = Vector512.Create((byte)3);
+        var c0 = w & mask;
+        var c1 = Avx512BW.ShiftRightLogical(w.AsUInt16(), 2).AsByte() & mask;
+        var c2 = Avx512BW.ShiftRightLogical(w.AsUInt16(), 4).AsByte() & mask;
+        var c3 = Avx512BW.ShiftRightLogical(w.AsUInt16(), 6).AsByte() & mask;
+        var p0 = Avx512BW.MultiplyAddAdjacent(c0, Vector512.Load(x));
+        var p1 = Avx512BW.MultiplyAddAdjacent(c1, Vector512.Load(x + 64));
+        var p2 = Avx512BW.MultiplyAddAdjacent(c2, Vector512.Load(x + 128));
+        var p3 = Avx512BW.MultiplyAddAdjacent(c3, Vector512.Load(x + 192));
+        return Avx512BW.Add(Avx512BW.Add(p0, p1), Avx512BW.Add(p2, p3));
     }
 }
