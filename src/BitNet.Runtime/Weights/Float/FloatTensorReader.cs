@@ -29,22 +29,28 @@ public static class FloatTensorReader
         ArgumentNullException.ThrowIfNull(tensor);
         if (destination.Length != tensor.ElementCount)
             throw new ArgumentException($"Destination holds {destination.Length} floats, tensor '{tensor.Name}' has {tensor.ElementCount}.", nameof(destination));
-        switch (tensor.Type)
+        if (!IsFloat(tensor.Type))
+            throw new NotSupportedException($"Tensor '{tensor.Name}' is {tensor.Type}; expected F32, F16 or BF16.");
+        Widen(tensor.Type, file.GetTensorBytes(tensor), destination);
+    }
+
+    /// <summary>Converts F32/F16/BF16 values stored as <paramref name="type"/> in <paramref name="source"/> into <paramref name="destination"/> (same count).</summary>
+    internal static void Widen(GgufTensorType type, ReadOnlySpan<byte> source, Span<float> destination)
+    {
+        switch (type)
         {
             case GgufTensorType.F32:
-                file.GetTensorData<float>(tensor).CopyTo(destination);
+                MemoryMarshal.Cast<byte, float>(source).CopyTo(destination);
                 break;
             case GgufTensorType.F16:
-                TensorPrimitives.ConvertToSingle(file.GetTensorData<Half>(tensor), destination);
+                TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(source), destination);
                 break;
-            case GgufTensorType.BF16:
+            default:
                 // bfloat16 is the top half of a float32.
-                var raw = file.GetTensorData<ushort>(tensor);
+                var raw = MemoryMarshal.Cast<byte, ushort>(source);
                 var bits = MemoryMarshal.Cast<float, uint>(destination);
                 for (var i = 0; i < raw.Length; i++) bits[i] = (uint)raw[i] << 16;
                 break;
-            default:
-                throw new NotSupportedException($"Tensor '{tensor.Name}' is {tensor.Type}; expected F32, F16 or BF16.");
         }
     }
 

@@ -55,13 +55,14 @@ internal sealed unsafe class Q8_0EmbeddingTable : BlockEmbeddingTable
         const int RowsPerPart = 512;
         var source = (nint)file.GetTensorPointer(tensor);
         var type = tensor.Type;
+        var rowBytes = tensor.ByteSize / VocabularySize;
         var firstBadRow = int.MaxValue;
         Parallel.For(0, (VocabularySize + RowsPerPart - 1) / RowsPerPart, () => new float[Dimension], (part, _, row) =>
         {
             var end = Math.Min(VocabularySize, (part + 1) * RowsPerPart);
             for (var v = part * RowsPerPart; v < end; v++)
             {
-                WidenRow((byte*)source, type, v, row);
+                FloatTensorReader.Widen(type, new ReadOnlySpan<byte>((byte*)source + v * rowBytes, (int)rowBytes), row);
                 if (!float.IsFinite(TensorPrimitives.MaxMagnitude(row)))
                 {
                     InterlockedMin(ref firstBadRow, v);
@@ -72,26 +73,8 @@ internal sealed unsafe class Q8_0EmbeddingTable : BlockEmbeddingTable
             return row;
         }, _ => { });
         if (firstBadRow != int.MaxValue)
-            throw new GgufFormatException(tensor.Name, tensor.DataOffset + firstBadRow * (tensor.ByteSize / VocabularySize),
+            throw new GgufFormatException(tensor.Name, tensor.DataOffset + firstBadRow * rowBytes,
                 $"row {firstBadRow}: the embedding contains NaN or infinite values.", file.SourceName);
-    }
-
-    private void WidenRow(byte* table, GgufTensorType type, int v, Span<float> row)
-    {
-        var n = Dimension;
-        switch (type)
-        {
-            case GgufTensorType.F16:
-                TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>((Half*)table + (long)v * n, n), row);
-                break;
-            case GgufTensorType.F32:
-                new ReadOnlySpan<float>((float*)table + (long)v * n, n).CopyTo(row);
-                break;
-            default:
-                var bits = (ushort*)table + (long)v * n;
-                for (var i = 0; i < n; i++) row[i] = BitConverter.Int32BitsToSingle(bits[i] << 16);
-                break;
-        }
     }
 
     private static void InterlockedMin(ref int target, int value)
