@@ -96,11 +96,13 @@ public sealed class BitNetModel : IDisposable
             {
                 throw new ArgumentException($"KvCache {options.KvCache} does not suit this model: {e.Message}", nameof(options), e);
             }
-            var weights = BitNetWeights.Load(file, config, options.HeadQuantization);
+            var kernel = TernaryKernels.Get(options.KernelPath); // an unsupported forced path fails here, before anything is read
+            // The lookup layout serves int8 per-token activations only; the other modes keep the 2-bit layout.
+            var lookupLayout = kernel.ReadsLookupLayout && options.ActivationQuantization == ActivationQuantization.Int8PerToken;
+            var weights = BitNetWeights.Load(file, config, options.HeadQuantization, lookupLayout);
             try
             {
                 var tokenizer = BitNetTokenizer.FromGguf(file);
-                _ = TernaryKernels.Get(options.KernelPath); // an unsupported forced path fails here, before threads start
                 weights.Head.UseHeadKernelPath(options.HeadKernelPath);
                 return new BitNetModel(file, config, weights, tokenizer, options, path);
             }

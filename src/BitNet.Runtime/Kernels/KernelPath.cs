@@ -23,4 +23,10 @@ public enum KernelPath
 
     /// <summary>x86 AVX-512 BW on 512-bit registers (vpmaddubsw zmm).</summary>
     Avx512,
+
+    /// <summary>
+    /// x86 AVX-512 BW table lookups (vpermw zmm) on a layout of three weights per 5-bit index, into which the matrices
+    /// are re-encoded at load; products the layout cannot serve take <see cref="Avx512"/>.
+    /// </summary>
+    Avx512Lookup,
 }

@@ -69,7 +69,15 @@ public sealed class BitNetWeights : IDisposable
     /// <param name="headQuantization">What the LM head multiplies (<see cref="HeadQuantization.Int8"/>: a float table re-encoded as Q8_0).</param>
     /// <exception cref="GgufFormatException">A tensor is missing, has the wrong shape, or holds invalid data.</exception>
     /// <exception cref="NotSupportedException">A tensor uses a storage type this engine cannot read.</exception>
-    public static BitNetWeights Load(GgufFile file, BitNetConfig config, HeadQuantization headQuantization = HeadQuantization.AsStored)
+    public static BitNetWeights Load(GgufFile file, BitNetConfig config, HeadQuantization headQuantization = HeadQuantization.AsStored) =>
+        Load(file, config, headQuantization, lookupLayout: false);
+
+    /// <summary>
+    /// Loads the weights; with <paramref name="lookupLayout"/>, each projection is re-encoded into
+    /// <see cref="LookupTernaryCodes"/> right after it is read (for <see cref="Kernels.KernelPath.Avx512Lookup"/>), so that
+    /// only one matrix at a time exists in both layouts.
+    /// </summary>
+    internal static BitNetWeights Load(GgufFile file, BitNetConfig config, HeadQuantization headQuantization, bool lookupLayout)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(config);
@@ -109,29 +117,34 @@ public sealed class BitNetWeights : IDisposable
 
         // Every projection's codes go into one huge-page block in forward-pass order: decode streams all of them per
         // token, and on 4 KiB pages the TLB misses cost more than the reads on a virtual machine (see LargePages).
-        var perLayer = PackedTernaryMatrix.BytesFor(d, d) * 2 + PackedTernaryMatrix.BytesFor(kv, d) * 2 +
-                       PackedTernaryMatrix.BytesFor(ff, d) * 2 + PackedTernaryMatrix.BytesFor(d, ff);
+        var perLayer = lookupLayout
+            ? LookupTernaryCodes.BytesFor(d, d) * 2 + LookupTernaryCodes.BytesFor(kv, d) * 2 +
+              LookupTernaryCodes.BytesFor(ff, d) * 2 + LookupTernaryCodes.BytesFor(d, ff)
+            : PackedTernaryMatrix.BytesFor(d, d) * 2 + PackedTernaryMatrix.BytesFor(kv, d) * 2 +
+              PackedTernaryMatrix.BytesFor(ff, d) * 2 + PackedTernaryMatrix.BytesFor(d, ff);
         var arena = new WeightArena(perLayer * config.BlockCount + 64 * 7 * config.BlockCount);
+        // In the lookup layout the 2-bit matrices are transient (own memory, freed once re-encoded into the arena).
+        var lookupArena = lookupLayout ? arena : null;
         var layers = new BitNetLayerWeights[config.BlockCount];
         try
         {
-            using var scope = PackedTernaryMatrix.AllocateIn(arena);
+            using var scope = PackedTernaryMatrix.AllocateIn(lookupLayout ? null : arena);
             for (var i = 0; i < layers.Length; i++)
             {
                 var p = $"blk.{i}.";
                 layers[i] = new BitNetLayerWeights
                 {
                     AttentionNorm = Vector(file, p + "attn_norm.weight", d),
-                    Query = Ternary(file, p + "attn_q.weight", d, d),
-                    Key = Ternary(file, p + "attn_k.weight", d, kv),
-                    Value = Ternary(file, p + "attn_v.weight", d, kv),
+                    Query = Ternary(file, p + "attn_q.weight", d, d, lookupArena),
+                    Key = Ternary(file, p + "attn_k.weight", d, kv, lookupArena),
+                    Value = Ternary(file, p + "attn_v.weight", d, kv, lookupArena),
                     AttentionSubNorm = Vector(file, p + "attn_sub_norm.weight", d),
-                    Output = Ternary(file, p + "attn_output.weight", d, d),
+                    Output = Ternary(file, p + "attn_output.weight", d, d, lookupArena),
                     FeedForwardNorm = Vector(file, p + "ffn_norm.weight", d),
-                    Gate = Ternary(file, p + "ffn_gate.weight", d, ff),
-                    Up = Ternary(file, p + "ffn_up.weight", d, ff),
+                    Gate = Ternary(file, p + "ffn_gate.weight", d, ff, lookupArena),
+                    Up = Ternary(file, p + "ffn_up.weight", d, ff, lookupArena),
                     FeedForwardSubNorm = Vector(file, p + "ffn_sub_norm.weight", ff),
-                    Down = Ternary(file, p + "ffn_down.weight", ff, d),
+                    Down = Ternary(file, p + "ffn_down.weight", ff, d, lookupArena),
                 };
             }
         }
@@ -174,11 +187,12 @@ public sealed class BitNetWeights : IDisposable
         return FloatTensorReader.ReadAll(file, t);
     }
 
-    private static PackedTernaryMatrix Ternary(GgufFile file, string name, int inFeatures, int outFeatures)
+    private static PackedTernaryMatrix Ternary(GgufFile file, string name, int inFeatures, int outFeatures, WeightArena? lookupArena)
     {
         var tensor = Expect(file, name, inFeatures, outFeatures);
         var matrix = TernaryWeights.Load(file, tensor);
         file.DropTensorPages(tensor); // repacked: the file's copy need not stay resident
+        if (lookupArena is not null) matrix.UseLookupLayout(lookupArena);
         return matrix;
     }
 }

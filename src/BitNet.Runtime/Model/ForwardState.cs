@@ -26,7 +26,7 @@ internal sealed unsafe class ForwardState : IDisposable
         Scores = new float[config.HeadCount * contextLength];
         Logits = Pinned(config.VocabularySize);
         Quantized = new QuantizedActivations(Math.Max(d, ff));
-        Gemv = new TernaryGemv(kernel, Math.Max(d + 2 * kv, 2 * ff)); // q/k/v and gate/up run stacked
+        Gemv = new TernaryGemv(kernel, Math.Max(d + 2 * kv, 2 * ff), Math.Max(d, ff)); // q/k/v and gate/up run stacked
         AttentionJob = new AttentionJob(config, contextLength);
         HeadJob = new HeadJob(d);
     }

@@ -28,7 +28,7 @@ internal sealed class PrefillState : IDisposable
         Gate = Pinned(MaxTokens * ff);
         Up = Pinned(MaxTokens * ff);
         Quantized = new QuantizedActivationBatch(Math.Max(d, ff), MaxTokens);
-        Gemm = new TernaryGemm(kernel, Math.Max(d, ff), MaxTokens);
+        Gemm = new TernaryGemm(kernel, Math.Max(d, ff), MaxTokens, Math.Max(d, ff));
         Attend = new PrefillAttentionJob(contextLength);
     }
 

@@ -35,6 +35,8 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
 
     private byte* _codes;
     private Memory.WeightArena? _arena; // set when the codes live in a shared arena (which this matrix keeps alive)
+    private readonly long _codeBytes;
+    private LookupTernaryCodes? _lookup;
 
     /// <summary>Allocates a matrix whose every weight is 0 (code 1).</summary>
     public PackedTernaryMatrix(string name, int rows, int columns, float scale, float[]? blockScales = null)
@@ -52,18 +54,18 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
         if (blockScales is not null && blockScales.Length != (long)rows * ChunksPerRow)
             throw new ArgumentException($"{name}: expected {(long)rows * ChunksPerRow} block scales, got {blockScales.Length}.", nameof(blockScales));
         BlockScales = blockScales;
-        ByteCount = checked((long)rows * RowBytes);
-        if (t_arena is { } arena && arena.TryAllocate(ByteCount, out var block))
+        _codeBytes = checked((long)rows * RowBytes);
+        if (t_arena is { } arena && arena.TryAllocate(_codeBytes, out var block))
         {
             _codes = block;
             _arena = arena;
         }
         else
         {
-            _codes = (byte*)NativeMemory.AlignedAlloc((nuint)ByteCount, 64);
-            GC.AddMemoryPressure(ByteCount);
+            _codes = (byte*)NativeMemory.AlignedAlloc((nuint)_codeBytes, 64);
+            GC.AddMemoryPressure(_codeBytes);
         }
-        new Span<byte>(_codes, checked((int)ByteCount)).Fill(0b01_01_01_01);
+        new Span<byte>(_codes, checked((int)_codeBytes)).Fill(0b01_01_01_01);
     }
 
     /// <summary>Releases the native memory if <see cref="Dispose"/> was not called.</summary>
@@ -93,11 +95,29 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
     /// <summary>Scales per row and 256-block ([row × ChunksPerRow]), or null when one scale serves the tensor.</summary>
     public float[]? BlockScales { get; }
 
-    /// <summary>Bytes of packed codes.</summary>
-    public long ByteCount { get; }
+    /// <summary>Bytes of codes the matrix holds: the 2-bit codes, or the lookup layout's words once re-encoded.</summary>
+    public long ByteCount => _lookup?.ByteCount ?? _codeBytes;
 
-    /// <summary>The packed codes (valid until disposed).</summary>
-    public byte* Codes => _codes != null ? _codes : throw new ObjectDisposedException(Name);
+    /// <summary>The packed 2-bit codes (valid until disposed, or until re-encoded into the lookup layout).</summary>
+    public byte* Codes => _codes != null
+        ? _codes
+        : _lookup is not null
+            ? throw new InvalidOperationException($"{Name} was re-encoded into the lookup layout at load ({nameof(Kernels.KernelPath)}.{nameof(Kernels.KernelPath.Avx512Lookup)}); its 2-bit codes are gone.")
+            : throw new ObjectDisposedException(Name);
+
+    /// <summary>The lookup layout, when the model re-encoded this matrix for <see cref="Kernels.KernelPath.Avx512Lookup"/>; else null.</summary>
+    internal LookupTernaryCodes? Lookup => _lookup;
+
+    /// <summary>
+    /// Re-encodes the matrix into <see cref="LookupTernaryCodes"/> (in <paramref name="arena"/> while it has room) and
+    /// releases the 2-bit codes if they are not in an arena. Matrices with per-block scales keep the 2-bit layout.
+    /// </summary>
+    internal void UseLookupLayout(Memory.WeightArena? arena)
+    {
+        if (_lookup is not null || BlockScales is not null) return;
+        _lookup = LookupTernaryCodes.From(this, arena);
+        FreeCodes();
+    }
 
     /// <summary>One row's packed codes.</summary>
     public ReadOnlySpan<byte> Row(int row)
@@ -112,6 +132,7 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
         get
         {
             if ((uint)column >= (uint)Columns) throw new ArgumentOutOfRangeException(nameof(column));
+            if (_lookup is { } lookup) return lookup[row, column];
             var b = Row(row)[ByteIndex(column)];
             return ((b >> Shift(column)) & 3) - 1;
         }
@@ -174,7 +195,7 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
     /// <paramref name="arena"/> (while it has room) instead of allocating their own. The arena then holds them back to
     /// back, on huge pages; each such matrix keeps the arena alive, and disposing it frees nothing.
     /// </summary>
-    internal static ArenaScope AllocateIn(Memory.WeightArena arena)
+    internal static ArenaScope AllocateIn(Memory.WeightArena? arena)
     {
         var previous = t_arena;
         t_arena = arena;
@@ -200,6 +221,12 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
 
     private void Free()
     {
+        FreeCodes();
+        _lookup?.Dispose();
+    }
+
+    private void FreeCodes()
+    {
         var p = _codes;
         _codes = null;
         if (_arena is not null)
@@ -210,7 +237,7 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
         if (p != null)
         {
             NativeMemory.AlignedFree(p);
-            GC.RemoveMemoryPressure(ByteCount);
+            GC.RemoveMemoryPressure(_codeBytes);
         }
     }
 }

@@ -23,16 +23,39 @@ internal sealed unsafe class TernaryGemm : ParallelJob
     private int _count;
     private float* _output;
     private int _outputStride;
+    // Each input's tables for matrices in the lookup layout (null unless the kernel reads it): [count][groups][32].
+    private short* _tables;
+    private long _tableShorts;
+    private int _tableStride;
 
-    public TernaryGemm(TernaryKernel kernel, int maxRows, int maxCount)
+    /// <param name="kernel">The kernel path.</param>
+    /// <param name="maxRows">The most rows of a matrix.</param>
+    /// <param name="maxCount">The most inputs per product.</param>
+    /// <param name="maxColumns">The widest input, for the lookup tables (allocated now rather than on first use).</param>
+    public TernaryGemm(TernaryKernel kernel, int maxRows, int maxCount, int maxColumns = 0)
     {
         _kernel = kernel;
         _maxRows = maxRows;
         _maxCount = maxCount;
-        _dots = (int*)NativeMemory.AlignedAlloc((nuint)((long)maxRows * maxCount * sizeof(int)), 64);
+        // Lookup-layout matrices produce dots for their rows padded to whole super-blocks.
+        var dotRows = (long)LookupTernaryCodes.PadRows(maxRows);
+        _dots = (int*)NativeMemory.AlignedAlloc((nuint)(dotRows * maxCount * sizeof(int)), 64);
+        if (kernel.ReadsLookupLayout && maxColumns > 0) EnsureTables((long)maxCount * LookupTernaryCodes.TripletsFor(maxColumns) * 3 * 32);
     }
 
-    ~TernaryGemm() => NativeMemory.AlignedFree(_dots);
+    private void EnsureTables(long shorts)
+    {
+        if (shorts <= _tableShorts) return;
+        NativeMemory.AlignedFree(_tables);
+        _tables = (short*)NativeMemory.AlignedAlloc((nuint)(shorts * sizeof(short)), 64);
+        _tableShorts = shorts;
+    }
+
+    ~TernaryGemm()
+    {
+        NativeMemory.AlignedFree(_dots);
+        NativeMemory.AlignedFree(_tables);
+    }
 
     /// <summary>output[n · outputStride + r] for n &lt; <paramref name="count"/>, r &lt; rows.</summary>
     public void Multiply(WorkerPool pool, PackedTernaryMatrix matrix, QuantizedActivationBatch x, int count, float* output, int outputStride)
@@ -46,6 +69,16 @@ internal sealed unsafe class TernaryGemm : ParallelJob
         _count = count;
         _output = output;
         _outputStride = outputStride;
+        if (matrix.Lookup is { } lookup)
+        {
+            if (!_kernel.ReadsLookupLayout) throw new InvalidOperationException($"{matrix.Name} is in the lookup layout, which only the {KernelPath.Avx512Lookup} path multiplies.");
+            _tableStride = lookup.Groups * 32;
+            EnsureTables((long)count * _tableStride);
+            for (var n = 0; n < count; n++)
+                LookupTables.Build(x.Pointer + (long)n * x.Stride, matrix.Columns, lookup.Groups, _tables + (long)n * _tableStride);
+            pool.Run(this, lookup.PaddedRows, granularity: LookupTernaryCodes.SuperBlockRows);
+            return;
+        }
         pool.Run(this, matrix.Rows, granularity: 16);
     }
 
@@ -56,6 +89,17 @@ internal sealed unsafe class TernaryGemm : ParallelJob
         var x = _x!;
         var rows = end - start;
         var dots = _dots + (long)start * _count; // this part's private region: [count × rows]
+        if (w.Lookup is { } lookup)
+        {
+            // Whole super-blocks (the step's granularity); dots past the real rows are dropped.
+            Avx512LookupKernel.DotsBatch(lookup, _tables, _tableStride, _count, start / LookupTernaryCodes.SuperBlockRows,
+                end / LookupTernaryCodes.SuperBlockRows, dots, rows);
+            var real = Math.Min(end, w.Rows) - start;
+            if (real > 0)
+                for (var n = 0; n < _count; n++)
+                    ScaledDots.Store(dots + (long)n * rows, real, 0, w.Scale / x.Scales[n], _output + (long)n * _outputStride + start);
+            return;
+        }
         _kernel.RowDotsBatch(w.Codes + (long)start * w.RowBytes, w.RowBytes, w.ChunksPerRow, x.Pointer, x.Stride, _count, rows, dots);
         for (var n = 0; n < _count; n++)
             ScaledDots.Store(dots + (long)n * rows, rows, x.Sums[n], w.Scale / x.Scales[n], _output + (long)n * _outputStride + start);

@@ -36,15 +36,37 @@ internal sealed unsafe class TernaryGemv : ParallelJob
     private int _count;
     private QuantizedActivations? _quantized;
     private float* _floatInput;
+    // The input's tables for matrices in the lookup layout (null unless the kernel reads it).
+    private short* _tables;
+    private int _tableGroups;
+    private bool _lookup;
 
-    public TernaryGemv(TernaryKernel kernel, int maxRows)
+    /// <param name="kernel">The kernel path.</param>
+    /// <param name="maxRows">The most rows of one step (stacked matrices together).</param>
+    /// <param name="maxColumns">The widest input, for the lookup tables (allocated now rather than on first use).</param>
+    public TernaryGemv(TernaryKernel kernel, int maxRows, int maxColumns = 0)
     {
         _kernel = kernel;
         _capacity = maxRows;
-        _dots = (int*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(maxRows * sizeof(int)), 64);
+        // Lookup-layout matrices produce dots for their rows padded to whole super-blocks.
+        _dots = (int*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(
+            (nuint)((maxRows + MaxMatrices * LookupTernaryCodes.SuperBlockRows) * sizeof(int)), 64);
+        if (kernel.ReadsLookupLayout && maxColumns > 0) EnsureTables(LookupTernaryCodes.TripletsFor(maxColumns) * 3);
     }
 
-    ~TernaryGemv() => System.Runtime.InteropServices.NativeMemory.AlignedFree(_dots);
+    private void EnsureTables(int groups)
+    {
+        if (groups <= _tableGroups) return;
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(_tables);
+        _tables = (short*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(groups * LookupTernaryCodes.TableBytes), 64);
+        _tableGroups = groups;
+    }
+
+    ~TernaryGemv()
+    {
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(_dots);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(_tables);
+    }
 
     /// <summary>y = W · dequant(x) with int8 activations.</summary>
     public void Multiply(WorkerPool pool, PackedTernaryMatrix matrix, QuantizedActivations x, float* y)
@@ -76,19 +98,23 @@ internal sealed unsafe class TernaryGemv : ParallelJob
     private void Set(PackedTernaryMatrix a, float* ya, PackedTernaryMatrix? b, float* yb, PackedTernaryMatrix? c, float* yc)
     {
         _count = 0;
+        _lookup = false;
         _firstRows[0] = 0;
         Add(a, ya);
         if (b is not null) Add(b, yb);
         if (c is not null) Add(c, yc);
-        if (_firstRows[_count] > _capacity)
-            throw new ArgumentException($"These products have {_firstRows[_count]} rows in all; this product was sized for {_capacity}.");
+        var rows = 0;
+        for (var m = 0; m < _count; m++) rows += _matrices[m]!.Rows;
+        if (rows > _capacity)
+            throw new ArgumentException($"These products have {rows} rows in all; this product was sized for {_capacity}.");
     }
 
     private void Add(PackedTernaryMatrix matrix, float* y)
     {
         _matrices[_count] = matrix;
         _outputs[_count] = y;
-        _firstRows[_count + 1] = _firstRows[_count] + matrix.Rows;
+        _firstRows[_count + 1] = _firstRows[_count] + (matrix.Lookup?.PaddedRows ?? matrix.Rows);
+        _lookup |= matrix.Lookup is not null;
         _count++;
     }
 
@@ -97,10 +123,20 @@ internal sealed unsafe class TernaryGemv : ParallelJob
         _quantized = quantized;
         _floatInput = floatInput;
         var rows = _firstRows[_count];
-        var perRow = (long)_matrices[0]!.PaddedColumns;
+        var first = _matrices[0]!;
+        if (_lookup)
+        {
+            if (!_kernel.ReadsLookupLayout || quantized is null or { IsPerBlock: true })
+                throw new InvalidOperationException($"{first.Name} is in the lookup layout, which only the {KernelPath.Avx512Lookup} path with int8 per-token activations multiplies.");
+            // One set of tables serves every stacked matrix: they share the input.
+            var groups = LookupTernaryCodes.TripletsFor(first.Columns) * 3;
+            EnsureTables(groups);
+            LookupTables.Build(quantized.Pointer, first.Columns, groups, _tables);
+        }
+        var perRow = (long)first.PaddedColumns;
         var parts = (int)Math.Clamp(rows * perRow / MinimumWeightsPerPart, 1, pool.Threads);
         if (parts == 1) Execute(0, rows);
-        else pool.Run(this, rows, granularity: 16, maxParts: parts);
+        else pool.Run(this, rows, granularity: _lookup ? LookupTernaryCodes.SuperBlockRows : 16, maxParts: parts);
     }
 
     /// <summary>Rows [start, end) of the stacked matrices: each matrix's share of the range.</summary>
@@ -116,6 +152,14 @@ internal sealed unsafe class TernaryGemv : ParallelJob
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ExecuteMatrix(PackedTernaryMatrix w, float* output, int* dots, int start, int end)
     {
+        if (w.Lookup is { } lookup)
+        {
+            // start and end are whole super-blocks (the step's granularity); dots past the real rows are dropped.
+            Avx512LookupKernel.Dots(lookup, _tables, start / LookupTernaryCodes.SuperBlockRows, end / LookupTernaryCodes.SuperBlockRows, dots + start);
+            var real = Math.Min(end, w.Rows) - start;
+            if (real > 0) ScaledDots.Store(dots + start, real, 0, w.Scale / _quantized!.Scale, output + start);
+            return;
+        }
         var rows = end - start;
         var codes = w.Codes + (long)start * w.RowBytes;
         if (w.BlockScales is not null)

@@ -14,6 +14,12 @@ internal abstract unsafe class TernaryKernel
     /// <summary>Whether this CPU can run the path.</summary>
     public abstract bool IsSupported { get; }
 
+    /// <summary>
+    /// Whether the model should re-encode its matrices into <see cref="Weights.LookupTernaryCodes"/> at load, for the
+    /// products that layout serves (int8 per-token activations, one scale per tensor).
+    /// </summary>
+    public virtual bool ReadsLookupLayout => false;
+
     /// <summary>dots[r] = Σ_k c[r, k] · x[k] over <paramref name="chunks"/> 256-element chunks, for <paramref name="rows"/> rows.</summary>
     public abstract void RowDots(byte* codes, int rowStride, int chunks, sbyte* x, int rows, int* dots);
 

@@ -5,12 +5,15 @@ internal static class TernaryKernels
 {
     /// <summary>Every path, fastest first (measured, docs/benchmarks.md).</summary>
     /// <remarks>
+    /// The AVX-512 lookup path ranks first: on Zen 4 its GEMV streams weights ~1.4× faster per thread and its prefill tile
+    /// does ~1.7× the multiply-adds per second of the 2-bit AVX-512 kernels (docs/benchmarks.md, "Lookup kernels").
     /// Measured on Zen 5 (docs/benchmarks.md): the AVX-512 GEMV streams 2560→6912 at ~50 GB/s on two threads against
     /// ~43 for AVX2, and its 2-row × 8-vector prefill tile runs ~148 GMAC/s per thread on Zen 4 (AVX2's 1 × 8: ~147). AVX-VNNI's 256-bit
     /// vpdpbusd measured no faster than AVX2's vpmaddubsw here, so AVX2 ranks above it.
     /// </remarks>
     public static IReadOnlyList<TernaryKernel> All { get; } =
     [
+        new Avx512LookupKernel(),
         new Avx512TernaryKernel(),
         new Avx2TernaryKernel(),
         new AvxVnniTernaryKernel(),
