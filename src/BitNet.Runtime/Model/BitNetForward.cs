@@ -50,6 +50,9 @@ internal sealed unsafe class BitNetForward
     /// <summary>The ternary kernel path in use.</summary>
     public TernaryKernel Kernel { get; }
 
+    /// <summary>Whether the projections were re-encoded into the lookup layout at load (see <see cref="Weights.LookupTernaryCodes"/>).</summary>
+    internal bool UsesLookupLayout => _weights.Layers.Count > 0 && _weights.Layers[0].Query.Lookup is not null;
+
     /// <summary>See <see cref="BitNetModelOptions.RoundHeadInputToHalf"/>.</summary>
     public bool RoundHeadInputToHalf { get; }
 

@@ -106,7 +106,7 @@ public sealed class InferenceSession : IDisposable
         }
 
         // Batches of prompt tokens: each weight chunk is unpacked once per batch instead of once per token.
-        _prefill ??= new PrefillState(_forward.Config, ContextLength, _forward.Kernel);
+        _prefill ??= new PrefillState(_forward.Config, ContextLength, _forward.Kernel, _forward.UsesLookupLayout);
         for (var start = 0; start < tokens.Length; start += PrefillState.MaxTokens)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -12,7 +12,7 @@ internal sealed class PrefillState : IDisposable
     /// <summary>Prompt tokens evaluated per batch: enough to amortize unpacking each weight chunk, small enough for L2-resident activations.</summary>
     public const int MaxTokens = 64;
 
-    public PrefillState(BitNetConfig config, int contextLength, TernaryKernel kernel)
+    public PrefillState(BitNetConfig config, int contextLength, TernaryKernel kernel, bool lookupTables)
     {
         int d = config.EmbeddingLength, ff = config.FeedForwardLength, kv = config.KvDimension;
         D = d;
@@ -27,8 +27,8 @@ internal sealed class PrefillState : IDisposable
         Projected = Pinned(MaxTokens * d);
         Gate = Pinned(MaxTokens * ff);
         Up = Pinned(MaxTokens * ff);
-        Quantized = new QuantizedActivationBatch(Math.Max(d, ff), MaxTokens);
-        Gemm = new TernaryGemm(kernel, Math.Max(d, ff), MaxTokens, Math.Max(d, ff));
+        Quantized = new QuantizedActivationBatch(Math.Max(d, ff), MaxTokens, lookupTables);
+        Gemm = new TernaryGemm(kernel, Math.Max(d, ff), MaxTokens);
         Attend = new PrefillAttentionJob(contextLength);
     }
 

@@ -12,7 +12,17 @@ internal sealed unsafe class QuantizedActivationBatch : IDisposable
     // Vectors are quantized in parallel (one per prompt token), so each thread brings its own scratch row.
     [ThreadStatic] private static float[]? t_scratch;
 
-    public QuantizedActivationBatch(int capacity, int maxCount)
+    private short* _tables;
+    private readonly int[] _tableColumns;
+
+    /// <param name="capacity">The longest vector.</param>
+    /// <param name="maxCount">The most vectors.</param>
+    /// <param name="lookupTables">
+    /// Whether <see cref="Quantize"/> also builds each vector's lookup tables (<see cref="Ternary.LookupTables"/>), so
+    /// that every lookup-layout product reading the batch (q, k and v; gate and up) shares them, and so that they are
+    /// built in parallel, by the threads that quantize.
+    /// </param>
+    public QuantizedActivationBatch(int capacity, int maxCount, bool lookupTables = false)
     {
         Stride = (capacity + 255) / 256 * 256;
         MaxCount = maxCount;
@@ -20,6 +30,27 @@ internal sealed unsafe class QuantizedActivationBatch : IDisposable
         new Span<sbyte>(_values, Stride * maxCount).Clear();
         Scales = new float[maxCount];
         Sums = new int[maxCount];
+        _tableColumns = new int[maxCount];
+        if (lookupTables)
+        {
+            TableStride = Weights.LookupTernaryCodes.TripletsFor(capacity) * 3 * 32;
+            _tables = (short*)NativeMemory.AlignedAlloc((nuint)((long)TableStride * maxCount * sizeof(short)), 64);
+        }
+    }
+
+    /// <summary>Shorts from one vector's lookup tables to the next (0 without tables).</summary>
+    public int TableStride { get; }
+
+    /// <summary>The lookup tables, vector n's at n · <see cref="TableStride"/>; null unless the batch was built with them.</summary>
+    public short* Tables => _tables;
+
+    /// <summary>Whether vectors [0, <paramref name="count"/>) have tables, built for <paramref name="columns"/> activations.</summary>
+    public bool HasTables(int count, int columns)
+    {
+        if (_tables == null) return false;
+        for (var n = 0; n < count; n++)
+            if (_tableColumns[n] != columns) return false;
+        return true;
     }
 
     ~QuantizedActivationBatch() => Free();
@@ -45,6 +76,12 @@ internal sealed unsafe class QuantizedActivationBatch : IDisposable
         var scratch = t_scratch is { } s && s.Length >= x.Length ? s : t_scratch = new float[Stride];
         Scales[index] = Int8Activations.QuantizeToBytes(x, slot, scratch, out var sum);
         Sums[index] = sum;
+        if (_tables != null)
+        {
+            var values = Pointer + (long)index * Stride;
+            Ternary.LookupTables.Build(values, x.Length, Weights.LookupTernaryCodes.TripletsFor(x.Length) * 3, _tables + (long)index * TableStride);
+            _tableColumns[index] = x.Length;
+        }
     }
 
     public void Dispose()
@@ -58,5 +95,7 @@ internal sealed unsafe class QuantizedActivationBatch : IDisposable
         var p = _values;
         _values = null;
         if (p != null) NativeMemory.AlignedFree(p);
+        NativeMemory.AlignedFree(_tables);
+        _tables = null;
     }
 }

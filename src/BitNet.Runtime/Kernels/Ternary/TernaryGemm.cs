@@ -23,9 +23,10 @@ internal sealed unsafe class TernaryGemm : ParallelJob
     private int _count;
     private float* _output;
     private int _outputStride;
-    // Each input's tables for matrices in the lookup layout (null unless the kernel reads it): [count][groups][32].
-    private short* _tables;
+    // Each input's tables for matrices in the lookup layout, when the batch does not bring its own: [count][groups][32].
+    private short* _ownTables;
     private long _tableShorts;
+    private short* _tables; // the tables of the current product: the batch's, or _ownTables
     private int _tableStride;
 
     /// <param name="kernel">The kernel path.</param>
@@ -46,15 +47,15 @@ internal sealed unsafe class TernaryGemm : ParallelJob
     private void EnsureTables(long shorts)
     {
         if (shorts <= _tableShorts) return;
-        NativeMemory.AlignedFree(_tables);
-        _tables = (short*)NativeMemory.AlignedAlloc((nuint)(shorts * sizeof(short)), 64);
+        NativeMemory.AlignedFree(_ownTables);
+        _ownTables = (short*)NativeMemory.AlignedAlloc((nuint)(shorts * sizeof(short)), 64);
         _tableShorts = shorts;
     }
 
     ~TernaryGemm()
     {
         NativeMemory.AlignedFree(_dots);
-        NativeMemory.AlignedFree(_tables);
+        NativeMemory.AlignedFree(_ownTables);
     }
 
     /// <summary>output[n · outputStride + r] for n &lt; <paramref name="count"/>, r &lt; rows.</summary>
@@ -72,10 +73,19 @@ internal sealed unsafe class TernaryGemm : ParallelJob
         if (matrix.Lookup is { } lookup)
         {
             if (!_kernel.ReadsLookupLayout) throw new InvalidOperationException($"{matrix.Name} is in the lookup layout, which only the {KernelPath.Avx512Lookup} path multiplies.");
-            _tableStride = lookup.Groups * 32;
-            EnsureTables((long)count * _tableStride);
-            for (var n = 0; n < count; n++)
-                LookupTables.Build(x.Pointer + (long)n * x.Stride, matrix.Columns, lookup.Groups, _tables + (long)n * _tableStride);
+            if (x.HasTables(count, matrix.Columns))
+            {
+                _tables = x.Tables;
+                _tableStride = x.TableStride;
+            }
+            else
+            {
+                _tableStride = lookup.Groups * 32;
+                EnsureTables((long)count * _tableStride);
+                _tables = _ownTables;
+                for (var n = 0; n < count; n++)
+                    LookupTables.Build(x.Pointer + (long)n * x.Stride, matrix.Columns, lookup.Groups, _tables + (long)n * _tableStride);
+            }
             pool.Run(this, lookup.PaddedRows, granularity: LookupTernaryCodes.SuperBlockRows);
             return;
         }
