@@ -99,7 +99,7 @@ public sealed class BitNetModel : IDisposable
             var kernel = TernaryKernels.Get(options.KernelPath); // an unsupported forced path fails here, before anything is read
             // The lookup layout serves int8 per-token activations only; the other modes keep the 2-bit layout.
             var lookupLayout = kernel.ReadsLookupLayout && options.ActivationQuantization == ActivationQuantization.Int8PerToken;
-            var weights = BitNetWeights.Load(file, config, options.HeadQuantization, lookupLayout);
+            var weights = BitNetWeights.Load(file, config, options.HeadQuantization, lookupLayout, options.Threads ?? WorkerPool.DefaultThreadCount);
             try
             {
                 var tokenizer = BitNetTokenizer.FromGguf(file);

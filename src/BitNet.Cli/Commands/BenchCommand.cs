@@ -57,7 +57,7 @@ internal sealed class BenchCommand
     };
     private readonly Option<string> _kernel = new("--kernel")
     {
-        Description = "Ternary kernel path: auto (the fastest this CPU has), scalar, vector128, advsimddot, avx2, avxvnni or avx512.",
+        Description = "Ternary kernel path: auto (the fastest this CPU has), scalar, vector128, advsimddot, avx2, avxvnni, avx512 or avx512lookup.",
         HelpName = "PATH",
         DefaultValueFactory = _ => "auto",
     };

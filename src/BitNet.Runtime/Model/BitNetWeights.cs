@@ -70,14 +70,16 @@ public sealed class BitNetWeights : IDisposable
     /// <exception cref="GgufFormatException">A tensor is missing, has the wrong shape, or holds invalid data.</exception>
     /// <exception cref="NotSupportedException">A tensor uses a storage type this engine cannot read.</exception>
     public static BitNetWeights Load(GgufFile file, BitNetConfig config, HeadQuantization headQuantization = HeadQuantization.AsStored) =>
-        Load(file, config, headQuantization, lookupLayout: false);
+        Load(file, config, headQuantization, lookupLayout: false, threads: 1);
 
     /// <summary>
     /// Loads the weights; with <paramref name="lookupLayout"/>, each projection is re-encoded into
     /// <see cref="LookupTernaryCodes"/> right after it is read (for <see cref="Kernels.KernelPath.Avx512Lookup"/>), so that
-    /// only one matrix at a time exists in both layouts.
+    /// only one matrix at a time exists in both layouts. Each matrix is then laid out for the decode step that reads it
+    /// (q/k/v stacked, the output projection, gate/up stacked, the down projection, as <see cref="BitNetForward"/> runs
+    /// them) on <paramref name="threads"/> threads: every thread's share of rows is one contiguous region.
     /// </summary>
-    internal static BitNetWeights Load(GgufFile file, BitNetConfig config, HeadQuantization headQuantization, bool lookupLayout)
+    internal static BitNetWeights Load(GgufFile file, BitNetConfig config, HeadQuantization headQuantization, bool lookupLayout, int threads)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(config);
@@ -125,6 +127,13 @@ public sealed class BitNetWeights : IDisposable
         var arena = new WeightArena(perLayer * config.BlockCount + 64 * 7 * config.BlockCount);
         // In the lookup layout the 2-bit matrices are transient (own memory, freed once re-encoded into the arena).
         var lookupArena = lookupLayout ? arena : null;
+        int paddedD = (d + 255) / 256 * 256, paddedFF = (ff + 255) / 256 * 256;
+        int[] attention = [d, kv, kv], single = [d], feedForward = [ff, ff];
+        int[] Splits(int[] stack, int columns, int index) =>
+            lookupLayout ? Kernels.Ternary.TernaryGemv.LookupSplits(stack, columns, index, threads) : [];
+        int[] querySplits = Splits(attention, paddedD, 0), keySplits = Splits(attention, paddedD, 1), valueSplits = Splits(attention, paddedD, 2);
+        int[] outputSplits = Splits(single, paddedD, 0), gateSplits = Splits(feedForward, paddedD, 0), upSplits = Splits(feedForward, paddedD, 1);
+        int[] downSplits = Splits(single, paddedFF, 0);
         var layers = new BitNetLayerWeights[config.BlockCount];
         try
         {
@@ -135,16 +144,16 @@ public sealed class BitNetWeights : IDisposable
                 layers[i] = new BitNetLayerWeights
                 {
                     AttentionNorm = Vector(file, p + "attn_norm.weight", d),
-                    Query = Ternary(file, p + "attn_q.weight", d, d, lookupArena),
-                    Key = Ternary(file, p + "attn_k.weight", d, kv, lookupArena),
-                    Value = Ternary(file, p + "attn_v.weight", d, kv, lookupArena),
+                    Query = Ternary(file, p + "attn_q.weight", d, d, lookupArena, querySplits),
+                    Key = Ternary(file, p + "attn_k.weight", d, kv, lookupArena, keySplits),
+                    Value = Ternary(file, p + "attn_v.weight", d, kv, lookupArena, valueSplits),
                     AttentionSubNorm = Vector(file, p + "attn_sub_norm.weight", d),
-                    Output = Ternary(file, p + "attn_output.weight", d, d, lookupArena),
+                    Output = Ternary(file, p + "attn_output.weight", d, d, lookupArena, outputSplits),
                     FeedForwardNorm = Vector(file, p + "ffn_norm.weight", d),
-                    Gate = Ternary(file, p + "ffn_gate.weight", d, ff, lookupArena),
-                    Up = Ternary(file, p + "ffn_up.weight", d, ff, lookupArena),
+                    Gate = Ternary(file, p + "ffn_gate.weight", d, ff, lookupArena, gateSplits),
+                    Up = Ternary(file, p + "ffn_up.weight", d, ff, lookupArena, upSplits),
                     FeedForwardSubNorm = Vector(file, p + "ffn_sub_norm.weight", ff),
-                    Down = Ternary(file, p + "ffn_down.weight", ff, d, lookupArena),
+                    Down = Ternary(file, p + "ffn_down.weight", ff, d, lookupArena, downSplits),
                 };
             }
         }
@@ -187,12 +196,12 @@ public sealed class BitNetWeights : IDisposable
         return FloatTensorReader.ReadAll(file, t);
     }
 
-    private static PackedTernaryMatrix Ternary(GgufFile file, string name, int inFeatures, int outFeatures, WeightArena? lookupArena)
+    private static PackedTernaryMatrix Ternary(GgufFile file, string name, int inFeatures, int outFeatures, WeightArena? lookupArena, int[] splits)
     {
         var tensor = Expect(file, name, inFeatures, outFeatures);
         var matrix = TernaryWeights.Load(file, tensor);
         file.DropTensorPages(tensor); // repacked: the file's copy need not stay resident
-        if (lookupArena is not null) matrix.UseLookupLayout(lookupArena);
+        if (lookupArena is not null) matrix.UseLookupLayout(lookupArena, splits);
         return matrix;
     }
 }

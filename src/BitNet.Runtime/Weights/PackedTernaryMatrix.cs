@@ -109,13 +109,14 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
     internal LookupTernaryCodes? Lookup => _lookup;
 
     /// <summary>
-    /// Re-encodes the matrix into <see cref="LookupTernaryCodes"/> (in <paramref name="arena"/> while it has room) and
-    /// releases the 2-bit codes if they are not in an arena. Matrices with per-block scales keep the 2-bit layout.
+    /// Re-encodes the matrix into <see cref="LookupTernaryCodes"/> (in <paramref name="arena"/> while it has room, each
+    /// thread share starting at one of <paramref name="splits"/> stored contiguously) and releases the 2-bit codes if
+    /// they are not in an arena. Matrices with per-block scales keep the 2-bit layout.
     /// </summary>
-    internal void UseLookupLayout(Memory.WeightArena? arena)
+    internal void UseLookupLayout(Memory.WeightArena? arena, ReadOnlySpan<int> splits = default)
     {
         if (_lookup is not null || BlockScales is not null) return;
-        _lookup = LookupTernaryCodes.From(this, arena);
+        _lookup = LookupTernaryCodes.From(this, arena, splits);
         FreeCodes();
     }
 

@@ -15,6 +15,14 @@ public sealed unsafe class LookupKernelTests
     private static readonly (int Rows, int Columns)[] s_shapes =
         [(1, 1), (1, 2), (3, 8), (32, 9), (33, 10), (127, 251), (128, 252), (129, 253), (200, 700), (300, 2560), (130, 6912)];
 
+    // Thread shares stored as segments: none, one split, several (a segment of one super-block included).
+    private static int[] Splits(int superBlocks) => superBlocks switch
+    {
+        < 2 => [],
+        2 => [1],
+        _ => [1, superBlocks / 2 + 1 < superBlocks ? superBlocks / 2 + 1 : superBlocks - 1],
+    };
+
     [Fact]
     public void Encoding_KeepsEveryWeight()
     {
@@ -22,7 +30,7 @@ public sealed unsafe class LookupKernelTests
         {
             var (matrix, values) = TernaryGemvTests.RandomMatrix(rows, columns, 0.5f, seed: rows * 7 + columns);
             using var _ = matrix;
-            using var lookup = LookupTernaryCodes.From(matrix, arena: null);
+            using var lookup = LookupTernaryCodes.From(matrix, arena: null, Splits(LookupTernaryCodes.PadRows(rows) / 128));
             Assert.Equal(LookupTernaryCodes.BytesFor(rows, columns), lookup.ByteCount);
             for (var r = 0; r < rows; r++)
                 for (var k = 0; k < columns; k++)
@@ -68,7 +76,7 @@ public sealed unsafe class LookupKernelTests
         {
             var (matrix, values) = TernaryGemvTests.RandomMatrix(rows, columns, 0.5f, seed: rows + columns);
             using var _ = matrix;
-            using var lookup = LookupTernaryCodes.From(matrix, arena: null);
+            using var lookup = LookupTernaryCodes.From(matrix, arena: null, Splits(LookupTernaryCodes.PadRows(rows) / 128));
             var x = Extremes(columns, seed: columns);
             var tables = new short[lookup.Groups * 32];
             var dots = new int[lookup.PaddedRows];
@@ -81,12 +89,12 @@ public sealed unsafe class LookupKernelTests
                 for (var r = 0; r < rows; r++) Assert.Equal(Dot(values, r, x), dots[r]);
                 Assert.All(dots[rows..], v => Assert.Equal(0, v)); // padding rows hold weight 0
 
-                // A range of super-blocks writes only its own rows, from its first.
-                if (lookup.SuperBlocks > 1)
+                // A range of super-blocks (inside a segment, or across segments) writes only its own rows, from its first.
+                for (var from = 1; from < lookup.SuperBlocks; from++)
                 {
-                    var part = new int[LookupTernaryCodes.SuperBlockRows];
-                    fixed (int* p = part) Avx512LookupKernel.Dots(lookup, t, 1, 2, p);
-                    for (var r = 0; r < LookupTernaryCodes.SuperBlockRows && 128 + r < rows; r++) Assert.Equal(Dot(values, 128 + r, x), part[r]);
+                    var part = new int[(lookup.SuperBlocks - from) * LookupTernaryCodes.SuperBlockRows];
+                    fixed (int* p = part) Avx512LookupKernel.Dots(lookup, t, from, lookup.SuperBlocks, p);
+                    for (var r = 0; r < part.Length && 128 * from + r < rows; r++) Assert.Equal(Dot(values, 128 * from + r, x), part[r]);
                 }
             }
         }
@@ -120,10 +128,10 @@ public sealed unsafe class LookupKernelTests
     public void DotsBatch_EqualsOneInputAtATime()
     {
         if (!Avx512BW.IsSupported) return;
-        const int rows = 260, columns = 1000;
+        const int rows = 400, columns = 1000;
         var (matrix, _) = TernaryGemvTests.RandomMatrix(rows, columns, 0.5f, seed: 9);
         using var _m = matrix;
-        using var lookup = LookupTernaryCodes.From(matrix, arena: null);
+        using var lookup = LookupTernaryCodes.From(matrix, arena: null, [2]);
         foreach (var count in new[] { 1, 3, 4, 5, 8, 9 })
         {
             var stride = lookup.Groups * 32;
@@ -142,6 +150,14 @@ public sealed unsafe class LookupKernelTests
                 Avx512LookupKernel.DotsBatch(lookup, t, stride, count, 0, lookup.SuperBlocks, a, lookup.PaddedRows);
             }
             Assert.Equal(expected, actual);
+
+            // A range across the segment boundary.
+            var tail = new int[count * 3 * 128];
+            fixed (short* t = tables)
+            fixed (int* a = tail)
+                Avx512LookupKernel.DotsBatch(lookup, t, stride, count, 1, 4, a, 3 * 128);
+            for (var n = 0; n < count; n++)
+                Assert.Equal(expected.AsSpan(n * lookup.PaddedRows + 128, 3 * 128).ToArray(), tail.AsSpan(n * 3 * 128, 3 * 128).ToArray());
         }
     }
 
@@ -167,7 +183,9 @@ public sealed unsafe class LookupKernelTests
         using var mla = la;
         using var mlb = lb;
         using var mlc = lc;
-        foreach (var m in new[] { la, lb, lc }) m.UseLookupLayout(arena: null);
+        la.UseLookupLayout(arena: null, [2]); // 515 rows: five super-blocks, thread shares from the third
+        lb.UseLookupLayout(arena: null);
+        lc.UseLookupLayout(arena: null);
         Assert.NotNull(la.Lookup);
         Assert.Equal(LookupTernaryCodes.BytesFor(515, columns), la.ByteCount);
         Assert.Throws<InvalidOperationException>(() => (nint)la.Codes);
@@ -189,6 +207,29 @@ public sealed unsafe class LookupKernelTests
         fixed (float* y = expected) new TernaryGemm(twoBit, 515, count).Multiply(pool, a, batch, count, y, 515);
         fixed (float* y = actual) new TernaryGemm(lookupKernel, 515, count).Multiply(pool, la, batch, count, y, 515);
         Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void Splits_FollowTheDecodeSteps()
+    {
+        // 2B4T on two threads: q/k/v stacked (20 + 5 + 5 super-blocks) split at q's 15th; gate/up (54 + 54) at their
+        // boundary (no split inside either); the output and down projections (20) in halves.
+        Assert.Equal([15], TernaryGemv.LookupSplits([2560, 640, 640], 2560, 0, threads: 2));
+        Assert.Empty(TernaryGemv.LookupSplits([2560, 640, 640], 2560, 1, threads: 2));
+        Assert.Empty(TernaryGemv.LookupSplits([2560, 640, 640], 2560, 2, threads: 2));
+        Assert.Empty(TernaryGemv.LookupSplits([6912, 6912], 2560, 0, threads: 2));
+        Assert.Empty(TernaryGemv.LookupSplits([6912, 6912], 2560, 1, threads: 2));
+        Assert.Equal([10], TernaryGemv.LookupSplits([2560], 6912, 0, threads: 2));
+        Assert.Equal([5, 10, 15], TernaryGemv.LookupSplits([2560], 2560, 0, threads: 4));
+        Assert.Empty(TernaryGemv.LookupSplits([2560], 2560, 0, threads: 1));
+        // Too little work to split (the shipped model's 256 × 256): one part.
+        Assert.Empty(TernaryGemv.LookupSplits([256], 256, 0, threads: 2));
+        Assert.Throws<ArgumentException>(() =>
+        {
+            var (m, _) = TernaryGemvTests.RandomMatrix(300, 20, 1f, seed: 1);
+            using var _m = m;
+            using var l = LookupTernaryCodes.From(m, arena: null, [3]); // 300 rows have three super-blocks: 3 is not inside
+        });
     }
 
     [Fact]

@@ -39,16 +39,27 @@ internal sealed unsafe class Avx512LookupKernel : TernaryKernel
     /// dots[r − first] = Σ t·x for the rows of super-blocks [<paramref name="firstSuperBlock"/>, <paramref name="endSuperBlock"/>),
     /// first = firstSuperBlock · 128, from the input's <paramref name="tables"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dots(LookupTernaryCodes w, short* tables, int firstSuperBlock, int endSuperBlock, int* dots)
     {
-        var words = w.Words;
+        var bounds = w.SegmentBounds;
+        for (var segment = 0; segment + 1 < bounds.Length; segment++)
+        {
+            int from = Math.Max(firstSuperBlock, bounds[segment]), to = Math.Min(endSuperBlock, bounds[segment + 1]);
+            if (from < to)
+                SegmentDots(w, segment, from - bounds[segment], to - bounds[segment], tables, dots + (from - firstSuperBlock) * LookupTernaryCodes.SuperBlockRows);
+        }
+    }
+
+    /// <summary><see cref="Dots"/> over super-blocks [first, end) of one segment (numbered within it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SegmentDots(LookupTernaryCodes w, int segment, int first, int end, short* tables, int* dots)
+    {
         for (var slice = 0; slice < w.Slices; slice++)
         {
             var length = w.SliceLength(slice);
-            var sliceWords = words + w.SliceStart(slice);
+            var sliceWords = w.SliceWords(segment, slice);
             var sliceTables = tables + slice * LookupTernaryCodes.SliceTriplets * 96;
-            for (var sb = firstSuperBlock; sb < endSuperBlock; sb++)
+            for (var sb = first; sb < end; sb++)
             {
                 var p = sliceWords + (long)sb * length * LookupTernaryCodes.SuperBlockRows;
                 Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -62,7 +73,7 @@ internal sealed unsafe class Avx512LookupKernel : TernaryKernel
                     a2 += Lookup3(t0, t1, t2, Vector512.Load(q + 64));
                     a3 += Lookup3(t0, t1, t2, Vector512.Load(q + 96));
                 }
-                Flush(dots + (sb - firstSuperBlock) * LookupTernaryCodes.SuperBlockRows, a0, a1, a2, a3, slice == 0);
+                Flush(dots + (sb - first) * LookupTernaryCodes.SuperBlockRows, a0, a1, a2, a3, slice == 0);
             }
         }
     }
@@ -75,27 +86,34 @@ internal sealed unsafe class Avx512LookupKernel : TernaryKernel
     public static void DotsBatch(LookupTernaryCodes w, short* tables, int tableStride, int count, int firstSuperBlock, int endSuperBlock,
                                  int* dots, int dotStride)
     {
-        var n = 0;
-        for (; n + 4 <= count; n += 4)
-            FourInputs(w, tables + (long)n * tableStride, tableStride, firstSuperBlock, endSuperBlock, dots + (long)n * dotStride, dotStride);
-        for (; n < count; n++)
-            Dots(w, tables + (long)n * tableStride, firstSuperBlock, endSuperBlock, dots + (long)n * dotStride);
+        var bounds = w.SegmentBounds;
+        for (var segment = 0; segment + 1 < bounds.Length; segment++)
+        {
+            int from = Math.Max(firstSuperBlock, bounds[segment]), to = Math.Min(endSuperBlock, bounds[segment + 1]);
+            if (from >= to) continue;
+            int first = from - bounds[segment], end = to - bounds[segment];
+            var d = dots + (from - firstSuperBlock) * LookupTernaryCodes.SuperBlockRows;
+            var n = 0;
+            for (; n + 4 <= count; n += 4)
+                FourInputs(w, segment, tables + (long)n * tableStride, tableStride, first, end, d + (long)n * dotStride, dotStride);
+            for (; n < count; n++)
+                SegmentDots(w, segment, first, end, tables + (long)n * tableStride, d + (long)n * dotStride);
+        }
     }
 
     // 16 int16 accumulators (4 inputs × 4 blocks) and 12 shifted word vectors: 28 of 32 registers, no spills.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FourInputs(LookupTernaryCodes w, short* tables, int tableStride, int firstSuperBlock, int endSuperBlock, int* dots, int dotStride)
+    private static void FourInputs(LookupTernaryCodes w, int segment, short* tables, int tableStride, int first, int end, int* dots, int dotStride)
     {
-        var words = w.Words;
         for (var slice = 0; slice < w.Slices; slice++)
         {
             var length = w.SliceLength(slice);
-            var sliceWords = words + w.SliceStart(slice);
+            var sliceWords = w.SliceWords(segment, slice);
             var ta = tables + slice * LookupTernaryCodes.SliceTriplets * 96;
             var tb = ta + tableStride;
             var tc = tb + tableStride;
             var td = tc + tableStride;
-            for (var sb = firstSuperBlock; sb < endSuperBlock; sb++)
+            for (var sb = first; sb < end; sb++)
             {
                 var p = sliceWords + (long)sb * length * LookupTernaryCodes.SuperBlockRows;
                 Vector512<short> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
@@ -114,7 +132,7 @@ internal sealed unsafe class Avx512LookupKernel : TernaryKernel
                     Input(ref a20, ref a21, ref a22, ref a23, tc + o, i0, i1, i2, i3, j0, j1, j2, j3, k0, k1, k2, k3);
                     Input(ref a30, ref a31, ref a32, ref a33, td + o, i0, i1, i2, i3, j0, j1, j2, j3, k0, k1, k2, k3);
                 }
-                var d = dots + (sb - firstSuperBlock) * LookupTernaryCodes.SuperBlockRows;
+                var d = dots + (sb - first) * LookupTernaryCodes.SuperBlockRows;
                 Flush(d, a00, a01, a02, a03, slice == 0);
                 Flush(d + dotStride, a10, a11, a12, a13, slice == 0);
                 Flush(d + 2L * dotStride, a20, a21, a22, a23, slice == 0);

@@ -95,6 +95,32 @@ internal sealed unsafe class TernaryGemv : ParallelJob
         Run(pool, null, x);
     }
 
+    /// <summary>
+    /// The super-blocks of matrix <paramref name="index"/> of a step over the stacked matrices of
+    /// <paramref name="stackRows"/> rows (inputs padded to <paramref name="paddedColumns"/>) where a thread's share
+    /// starts, with <paramref name="threads"/> threads: the lookup layout stores each share contiguously
+    /// (<see cref="LookupTernaryCodes"/>). The same arithmetic as <see cref="Run"/> and <see cref="ParallelJob"/>'s ranges.
+    /// </summary>
+    internal static int[] LookupSplits(ReadOnlySpan<int> stackRows, int paddedColumns, int index, int threads)
+    {
+        int units = 0, first = 0;
+        for (var m = 0; m < stackRows.Length; m++)
+        {
+            if (m == index) first = units;
+            units += LookupTernaryCodes.PadRows(stackRows[m]) / LookupTernaryCodes.SuperBlockRows;
+        }
+        var count = LookupTernaryCodes.PadRows(stackRows[index]) / LookupTernaryCodes.SuperBlockRows;
+        var parts = (int)Math.Clamp((long)units * LookupTernaryCodes.SuperBlockRows * paddedColumns / MinimumWeightsPerPart, 1, Math.Max(1, threads));
+        parts = Math.Min(parts, units);
+        var splits = new List<int>();
+        for (var part = 1; part < parts; part++)
+        {
+            var boundary = (int)((long)units * part / parts);
+            if (boundary > first && boundary < first + count) splits.Add(boundary - first);
+        }
+        return [.. splits];
+    }
+
     private void Set(PackedTernaryMatrix a, float* ya, PackedTernaryMatrix? b, float* yb, PackedTernaryMatrix? c, float* yc)
     {
         _count = 0;
