@@ -49,7 +49,8 @@ public unsafe class TernaryGemvBenchmarks
                 for (var k = 0; k < columns; k++) row[k] = (sbyte)(random.Next(3) - 1);
                 _copies[c].SetRow(r, row);
             }
-            if (kernel.ReadsLookupLayout) _copies[c].UseLookupLayout(arena: null);
+            // Laid out as the model does for this step on the pool's two threads: each thread's share contiguous.
+            if (kernel.ReadsLookupLayout) _copies[c].UseLookupLayout(arena: null, TernaryGemv.LookupSplits([rows], (columns + 255) / 256 * 256, 0, threads: 2));
         }
         var x = new float[columns];
         for (var i = 0; i < x.Length; i++) x[i] = (float)(random.NextDouble() * 2 - 1);
