@@ -78,24 +78,15 @@ public sealed unsafe class LookupKernelTests
             using var _ = matrix;
             using var lookup = LookupTernaryCodes.From(matrix, arena: null, Splits(LookupTernaryCodes.PadRows(rows) / 128));
             var x = Extremes(columns, seed: columns);
-            var tables = new short[lookup.Groups * 32];
-            var dots = new int[lookup.PaddedRows];
-            fixed (sbyte* xp = x)
-            fixed (short* t = tables)
-            fixed (int* d = dots)
-            {
-                LookupTables.Build(xp, columns, lookup.Groups, t);
-                Avx512LookupKernel.Dots(lookup, t, 0, lookup.SuperBlocks, d);
-                for (var r = 0; r < rows; r++) Assert.Equal(Dot(values, r, x), dots[r]);
-                Assert.All(dots[rows..], v => Assert.Equal(0, v)); // padding rows hold weight 0
+            var dots = LookupDots(lookup, x, 0);
+            for (var r = 0; r < rows; r++) Assert.Equal(Dot(values, r, x), dots[r]);
+            Assert.All(dots[rows..], v => Assert.Equal(0, v)); // padding rows hold weight 0
 
-                // A range of super-blocks (inside a segment, or across segments) writes only its own rows, from its first.
-                for (var from = 1; from < lookup.SuperBlocks; from++)
-                {
-                    var part = new int[(lookup.SuperBlocks - from) * LookupTernaryCodes.SuperBlockRows];
-                    fixed (int* p = part) Avx512LookupKernel.Dots(lookup, t, from, lookup.SuperBlocks, p);
-                    for (var r = 0; r < part.Length && 128 * from + r < rows; r++) Assert.Equal(Dot(values, 128 * from + r, x), part[r]);
-                }
+            // A range of super-blocks (inside a segment, or across segments) writes only its own rows, from its first.
+            for (var from = 1; from < lookup.SuperBlocks; from++)
+            {
+                var part = LookupDots(lookup, x, from);
+                for (var r = 0; r < part.Length && 128 * from + r < rows; r++) Assert.Equal(Dot(values, 128 * from + r, x), part[r]);
             }
         }
     }
@@ -110,16 +101,7 @@ public sealed unsafe class LookupKernelTests
         matrix.SetRow(0, Enumerable.Repeat((sbyte)-1, columns).ToArray());
         matrix.SetRow(1, Enumerable.Repeat((sbyte)1, columns).ToArray());
         using var lookup = LookupTernaryCodes.From(matrix, arena: null);
-        var x = Enumerable.Repeat((sbyte)-128, columns).ToArray();
-        var tables = new short[lookup.Groups * 32];
-        var dots = new int[lookup.PaddedRows];
-        fixed (sbyte* xp = x)
-        fixed (short* t = tables)
-        fixed (int* d = dots)
-        {
-            LookupTables.Build(xp, columns, lookup.Groups, t);
-            Avx512LookupKernel.Dots(lookup, t, 0, lookup.SuperBlocks, d);
-        }
+        var dots = LookupDots(lookup, Enumerable.Repeat((sbyte)-128, columns).ToArray(), 0);
         Assert.Equal(128 * columns, dots[0]);
         Assert.Equal(-128 * columns, dots[1]);
     }
@@ -248,6 +230,21 @@ public sealed unsafe class LookupKernelTests
             fixed (float* p = y) new TernaryGemv(TernaryKernels.Get(KernelPath.Avx512), 40).Multiply(pool, m, q, p);
         });
         Assert.Contains("lookup layout", e.Message);
+    }
+
+    /// <summary>The lookup GEMV of <paramref name="x"/> over super-blocks [<paramref name="from"/>, end): one dot per padded row.</summary>
+    private static int[] LookupDots(LookupTernaryCodes lookup, sbyte[] x, int from)
+    {
+        var tables = new short[lookup.Groups * 32];
+        var dots = new int[(lookup.SuperBlocks - from) * LookupTernaryCodes.SuperBlockRows];
+        fixed (sbyte* xp = x)
+        fixed (short* t = tables)
+        fixed (int* d = dots)
+        {
+            LookupTables.Build(xp, x.Length, lookup.Groups, t);
+            Avx512LookupKernel.Dots(lookup, t, from, lookup.SuperBlocks, d);
+        }
+        return dots;
     }
 
     private static long Dot(sbyte[,] values, int row, sbyte[] x)
