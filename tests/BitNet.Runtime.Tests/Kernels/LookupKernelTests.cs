@@ -182,6 +182,12 @@ public sealed unsafe class LookupKernelTests
         Assert.Equal(eb, yb);
         Assert.Equal(ec, yc);
 
+        // A stack mixing layouts (a 2-bit matrix of 129 rows before a lookup one): each output still exact.
+        float[] mixedB = new float[129], mixedA = new float[515];
+        fixed (float* pb = mixedB, pa = mixedA) new TernaryGemv(lookupKernel, 644).Multiply(pool, q, b, pb, la, pa);
+        Assert.Equal(eb, mixedB);
+        Assert.Equal(ea, mixedA);
+
         const int count = 13;
         using var batch = new QuantizedActivationBatch(columns, count);
         for (var n = 0; n < count; n++) batch.Quantize(n, TernaryGemvTests.RandomVector(columns, seed: 100 + n));

@@ -139,7 +139,9 @@ internal sealed unsafe class TernaryGemv : ParallelJob
     {
         _matrices[_count] = matrix;
         _outputs[_count] = y;
-        _firstRows[_count + 1] = _firstRows[_count] + (matrix.Lookup?.PaddedRows ?? matrix.Rows);
+        // With the lookup path every matrix spans whole super-blocks of the stacked rows, so that the step's parts (whole
+        // super-blocks) start on one in each lookup matrix even when a 2-bit one (per-block scales) precedes it.
+        _firstRows[_count + 1] = _firstRows[_count] + (_kernel.ReadsLookupLayout ? LookupTernaryCodes.PadRows(matrix.Rows) : matrix.Rows);
         _lookup |= matrix.Lookup is not null;
         _count++;
     }
@@ -170,8 +172,10 @@ internal sealed unsafe class TernaryGemv : ParallelJob
     {
         for (var m = 0; m < _count; m++)
         {
+            var matrix = _matrices[m]!;
             int first = _firstRows[m], from = Math.Max(start, first), to = Math.Min(end, _firstRows[m + 1]);
-            if (from < to) ExecuteMatrix(_matrices[m]!, _outputs[m], _dots + first, from - first, to - first);
+            if (matrix.Lookup is null) to = Math.Min(to, first + matrix.Rows); // a 2-bit matrix's padding rows do not exist
+            if (from < to) ExecuteMatrix(matrix, _outputs[m], _dots + first, from - first, to - first);
         }
     }
 
