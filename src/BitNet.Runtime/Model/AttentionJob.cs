@@ -112,11 +112,7 @@ internal sealed unsafe class AttentionJob : ParallelJob
                 scores[t] = TensorPrimitives.Dot(q, keys.Slice(t * kvDim + kvOffset, headDim)) * scale;
         }
 
-        // Softmax with the maximum subtracted first, so exp never overflows.
-        var max = TensorPrimitives.Max(scores);
-        TensorPrimitives.Subtract(scores, max, scores);
-        TensorPrimitives.Exp(scores, scores);
-        TensorPrimitives.Divide(scores, TensorPrimitives.Sum(scores), scores);
+        Softmax(scores);
 
         if (fast)
         {
@@ -127,5 +123,41 @@ internal sealed unsafe class AttentionJob : ParallelJob
         output.Clear();
         for (var t = 0; t < count; t++)
             TensorPrimitives.MultiplyAdd(values.Slice(t * kvDim + kvOffset, headDim), scores[t], output, output);
+    }
+
+    /// <summary>Softmax in place, with the maximum subtracted first so that exp never overflows.</summary>
+    private static void Softmax(Span<float> scores)
+    {
+        var max = TensorPrimitives.Max(scores);
+        TensorPrimitives.Subtract(scores, max, scores);
+        TensorPrimitives.Exp(scores, scores);
+        TensorPrimitives.Divide(scores, TensorPrimitives.Sum(scores), scores);
+    }
+
+    /// <summary>Whether <see cref="AttendGroupOfFour"/> serves this model: four query heads per KV head, 128 wide, on AVX-512.</summary>
+    internal static bool CanAttendGroupOfFour(BitNetConfig config) =>
+        config.HeadCount == 4 * config.KvHeadCount && F32HeadAttention.IsSupported(config.HeadDimension);
+
+    /// <summary>
+    /// The four query heads of one KV group (<paramref name="queries"/>: 4 × 128 floats) over <paramref name="count"/>
+    /// cached positions, each exactly as <see cref="AttendHead"/> computes it, but with every key and value row read once
+    /// for the group (prompt prefill, where a layer's cache no longer fits in L2). Scores go to four rows of
+    /// <paramref name="scores"/>, <paramref name="scoreStride"/> apart; the outputs to four consecutive heads.
+    /// </summary>
+    internal static void AttendGroupOfFour(ReadOnlySpan<float> queries, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, int count,
+                                           int kvOffset, int kvDim, float scale, Span<float> scores, int scoreStride, Span<float> outputs)
+    {
+        const int headDim = F32HeadAttention.HeadDimension;
+        if (queries.Length < 4 * headDim || outputs.Length < 4 * headDim || scoreStride < count || scores.Length < 3L * scoreStride + count ||
+            (long)(count - 1) * kvDim + kvOffset + headDim > Math.Min(keys.Length, values.Length))
+            throw new ArgumentException($"Attention of four heads over {count} positions does not fit the cache rows, the score rows or the outputs.");
+        fixed (float* q = queries, k = keys, v = values, s = scores, o = outputs)
+        {
+            F32HeadAttention.ScoresOfFour(q, q + headDim, q + 2 * headDim, q + 3 * headDim, k + kvOffset, count, kvDim, scale,
+                                          s, s + scoreStride, s + 2 * scoreStride, s + 3 * scoreStride);
+            for (var h = 0; h < 4; h++) Softmax(scores.Slice(h * scoreStride, count));
+            F32HeadAttention.WeightedSumOfTwo(v + kvOffset, count, kvDim, s, s + scoreStride, o, o + headDim);
+            F32HeadAttention.WeightedSumOfTwo(v + kvOffset, count, kvDim, s + 2 * scoreStride, s + 3 * scoreStride, o + 2 * headDim, o + 3 * headDim);
+        }
     }
 }

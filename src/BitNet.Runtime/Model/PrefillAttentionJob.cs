@@ -19,6 +19,8 @@ internal sealed unsafe class PrefillAttentionJob : ParallelJob
     private int _layer;
     private int _firstPosition;
 
+    private bool _grouped;
+
     public PrefillAttentionJob(int contextLength) => _contextLength = contextLength;
 
     public void Run(WorkerPool pool, BitNetConfig config, KvCache.KvCache cache, PrefillState state, int layer, int firstPosition, int count)
@@ -28,7 +30,8 @@ internal sealed unsafe class PrefillAttentionJob : ParallelJob
         _state = state;
         _layer = layer;
         _firstPosition = firstPosition;
-        pool.Run(this, count * config.HeadCount);
+        _grouped = cache.Type == KvCache.KvCacheType.F32 && AttentionJob.CanAttendGroupOfFour(config);
+        pool.Run(this, count * (_grouped ? config.KvHeadCount : config.HeadCount));
     }
 
     public override void Execute(int start, int end)
@@ -36,6 +39,11 @@ internal sealed unsafe class PrefillAttentionJob : ParallelJob
         if (_cache.Type != KvCache.KvCacheType.F32)
         {
             ExecuteCompact(start, end);
+            return;
+        }
+        if (_grouped)
+        {
+            ExecuteGrouped(start, end);
             return;
         }
         var c = _config;
@@ -49,6 +57,27 @@ internal sealed unsafe class PrefillAttentionJob : ParallelJob
             var count = _firstPosition + i + 1;
             AttentionJob.AttendHead(_state.Query.AsSpan(i * d + h * headDim, headDim), _cache.Keys(_layer, count), _cache.Values(_layer, count),
                                     count, h / group * headDim, kvDim, scale, scores.AsSpan(0, count), _state.Attention.AsSpan(i * d + h * headDim, headDim));
+        }
+    }
+
+    /// <summary>
+    /// An F32 cache with 128-wide heads in KV groups of four (2B4T): items are (token, KV head) pairs, and the group's
+    /// four query heads share every key and value row (<see cref="AttentionJob.AttendGroupOfFour"/>); bit-identical to
+    /// <see cref="AttentionJob.AttendHead"/> per head.
+    /// </summary>
+    private void ExecuteGrouped(int start, int end)
+    {
+        var c = _config;
+        int headDim = c.HeadDimension, kvDim = c.KvDimension, kvHeads = c.KvHeadCount, d = c.EmbeddingLength;
+        var scale = 1f / MathF.Sqrt(headDim);
+        // Four scores rows per worker thread, allocated once per thread for the life of the process.
+        var scores = t_scores is { } s && s.Length >= 4 * _contextLength ? s : t_scores = new float[4 * _contextLength];
+        for (var item = start; item < end; item++)
+        {
+            int i = item / kvHeads, g = item % kvHeads;
+            var count = _firstPosition + i + 1;
+            AttentionJob.AttendGroupOfFour(_state.Query.AsSpan(i * d + g * 4 * headDim, 4 * headDim), _cache.Keys(_layer, count), _cache.Values(_layer, count),
+                                    count, g * headDim, kvDim, scale, scores, _contextLength, _state.Attention.AsSpan(i * d + g * 4 * headDim, 4 * headDim));
         }
     }
 

@@ -41,6 +41,36 @@ public sealed class F32HeadAttentionTests
     }
 
     [Fact]
+    public void AttendGroupOfFour_IsBitIdenticalToFourSingleHeads()
+    {
+        // Prompt prefill attends a KV group's four query heads together (each key and value row read once); every head's
+        // output must equal, to the last bit, what AttendHead (decode) gives it.
+        if (!F32HeadAttention.IsSupported(128)) return; // the kernels need AVX-512
+        const int headDim = 128, kvHeads = 5, kvDim = kvHeads * headDim;
+        var random = new Random(7);
+        foreach (var count in new[] { 1, 2, 3, 4, 5, 7, 9, 160, 301 })
+        foreach (var spread in new[] { 1f, 40f })
+        {
+            var queries = RandomVector(random, 4 * headDim, spread);
+            var keys = RandomVector(random, count * kvDim, 1f);
+            var values = RandomVector(random, count * kvDim, 1f);
+            var kvOffset = (count % kvHeads) * headDim;
+            var scale = 1f / MathF.Sqrt(headDim);
+            var stride = count + 3;
+            var outputs = new float[4 * headDim];
+            AttentionJob.AttendGroupOfFour(queries, keys, values, count, kvOffset, kvDim, scale, new float[4 * stride], stride, outputs);
+            for (var h = 0; h < 4; h++)
+            {
+                var expected = new float[headDim];
+                AttentionJob.AttendHead(queries.AsSpan(h * headDim, headDim), keys, values, count, kvOffset, kvDim, scale, new float[count], expected);
+                for (var i = 0; i < headDim; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(outputs[h * headDim + i]),
+                                $"count {count}, spread {spread}, head {h}, element {i}: {outputs[h * headDim + i]} != {expected[i]}");
+            }
+        }
+    }
+
+    [Fact]
     public void IsSupported_OnlyForTheKernelHeadSize()
     {
         Assert.False(F32HeadAttention.IsSupported(64));

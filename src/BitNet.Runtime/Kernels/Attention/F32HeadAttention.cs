@@ -101,6 +101,91 @@ internal static unsafe class F32HeadAttention
         o7.Store(output + 112);
     }
 
+    /// <summary>
+    /// <see cref="Scores"/> for the four query heads of one KV group at once: every key row is loaded once for all four
+    /// (prompt prefill, where a layer's keys no longer fit in L2). Each score is computed with exactly the operations of
+    /// <see cref="Scores"/>, so the results are bit-identical.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ScoresOfFour(float* q0, float* q1, float* q2, float* q3, float* keys, int count, int stride, float scale,
+                                    float* s0, float* s1, float* s2, float* s3)
+    {
+        for (var t = 0; t < count; t++)
+        {
+            if (t + PrefetchDistance < count) PrefetchRow(keys + (long)(t + PrefetchDistance) * stride);
+            var k = keys + (long)t * stride;
+            var kv = Vector512.Load(k);
+            Vector512<float> a0 = Vector512<float>.Zero + Vector512.Load(q0) * kv, a1 = Vector512<float>.Zero + Vector512.Load(q1) * kv;
+            Vector512<float> a2 = Vector512<float>.Zero + Vector512.Load(q2) * kv, a3 = Vector512<float>.Zero + Vector512.Load(q3) * kv;
+            for (var i = 16; i < HeadDimension; i += 16)
+            {
+                kv = Vector512.Load(k + i);
+                a0 += Vector512.Load(q0 + i) * kv;
+                a1 += Vector512.Load(q1 + i) * kv;
+                a2 += Vector512.Load(q2 + i) * kv;
+                a3 += Vector512.Load(q3 + i) * kv;
+            }
+            s0[t] = Vector512.Sum(a0 + Vector512<float>.Zero) * scale;
+            s1[t] = Vector512.Sum(a1 + Vector512<float>.Zero) * scale;
+            s2[t] = Vector512.Sum(a2 + Vector512<float>.Zero) * scale;
+            s3[t] = Vector512.Sum(a3 + Vector512<float>.Zero) * scale;
+        }
+    }
+
+    /// <summary><see cref="WeightedSum"/> for two query heads of one KV group: every value row is loaded once for both.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void WeightedSumOfTwo(float* values, int count, int stride, float* p0, float* p1, float* output0, float* output1)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
+        for (var t = 0; t < count; t++)
+        {
+            if (t + PrefetchDistance < count) PrefetchRow(values + (long)(t + PrefetchDistance) * stride);
+            var v = values + (long)t * stride;
+            Vector512<float> w = Vector512.Create(p0[t]), u = Vector512.Create(p1[t]);
+            var x = Vector512.Load(v);
+            a0 = x * w + a0;
+            b0 = x * u + b0;
+            x = Vector512.Load(v + 16);
+            a1 = x * w + a1;
+            b1 = x * u + b1;
+            x = Vector512.Load(v + 32);
+            a2 = x * w + a2;
+            b2 = x * u + b2;
+            x = Vector512.Load(v + 48);
+            a3 = x * w + a3;
+            b3 = x * u + b3;
+            x = Vector512.Load(v + 64);
+            a4 = x * w + a4;
+            b4 = x * u + b4;
+            x = Vector512.Load(v + 80);
+            a5 = x * w + a5;
+            b5 = x * u + b5;
+            x = Vector512.Load(v + 96);
+            a6 = x * w + a6;
+            b6 = x * u + b6;
+            x = Vector512.Load(v + 112);
+            a7 = x * w + a7;
+            b7 = x * u + b7;
+        }
+        Store(output0, a0, a1, a2, a3, a4, a5, a6, a7);
+        Store(output1, b0, b1, b2, b3, b4, b5, b6, b7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* output, Vector512<float> o0, Vector512<float> o1, Vector512<float> o2, Vector512<float> o3,
+                              Vector512<float> o4, Vector512<float> o5, Vector512<float> o6, Vector512<float> o7)
+    {
+        o0.Store(output);
+        o1.Store(output + 16);
+        o2.Store(output + 32);
+        o3.Store(output + 48);
+        o4.Store(output + 64);
+        o5.Store(output + 80);
+        o6.Store(output + 96);
+        o7.Store(output + 112);
+    }
+
     /// <summary>Brings one 128-float row (eight cache lines) towards L1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchRow(float* row)
