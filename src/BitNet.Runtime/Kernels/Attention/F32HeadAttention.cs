@@ -91,14 +91,7 @@ internal static unsafe class F32HeadAttention
             o6 = Vector512.Load(v + 96) * w + o6;
             o7 = Vector512.Load(v + 112) * w + o7;
         }
-        o0.Store(output);
-        o1.Store(output + 16);
-        o2.Store(output + 32);
-        o3.Store(output + 48);
-        o4.Store(output + 64);
-        o5.Store(output + 80);
-        o6.Store(output + 96);
-        o7.Store(output + 112);
+        Store(output, o0, o1, o2, o3, o4, o5, o6, o7);
     }
 
     /// <summary>
@@ -142,6 +135,7 @@ internal static unsafe class F32HeadAttention
         {
             if (t + PrefetchDistance < count) PrefetchRow(values + (long)(t + PrefetchDistance) * stride);
             var v = values + (long)t * stride;
+            // Written out: a helper taking the accumulators by reference measured ~3% slower in prefill.
             Vector512<float> w = Vector512.Create(p0[t]), u = Vector512.Create(p1[t]);
             var x = Vector512.Load(v);
             a0 = x * w + a0;
