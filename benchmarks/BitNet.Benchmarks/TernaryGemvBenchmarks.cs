@@ -50,7 +50,7 @@ public unsafe class TernaryGemvBenchmarks
                 _copies[c].SetRow(r, row);
             }
             // Laid out as the model does for this step on the pool's two threads: each thread's share contiguous.
-            if (kernel.ReadsLookupLayout) _copies[c].UseLookupLayout(arena: null, TernaryGemv.LookupSplits([rows], (columns + 255) / 256 * 256, 0, threads: 2));
+            if (kernel.ReadsLookupLayout) _copies[c].UseLookupLayout(arena: null, TernaryGemv.LookupSplits([rows], PackedTernaryMatrix.PadColumns(columns), 0, threads: 2));
         }
         var x = new float[columns];
         for (var i = 0; i < x.Length; i++) x[i] = (float)(random.NextDouble() * 2 - 1);

@@ -127,7 +127,7 @@ public sealed class BitNetWeights : IDisposable
         var arena = new WeightArena(perLayer * config.BlockCount + 64 * 7 * config.BlockCount);
         // In the lookup layout the 2-bit matrices are transient (own memory, freed once re-encoded into the arena).
         var lookupArena = lookupLayout ? arena : null;
-        int paddedD = (d + 255) / 256 * 256, paddedFF = (ff + 255) / 256 * 256;
+        int paddedD = PackedTernaryMatrix.PadColumns(d), paddedFF = PackedTernaryMatrix.PadColumns(ff);
         int[] attention = [d, kv, kv], single = [d], feedForward = [ff, ff];
         int[] Splits(int[] stack, int columns, int index) =>
             lookupLayout ? Kernels.Ternary.TernaryGemv.LookupSplits(stack, columns, index, threads) : [];

@@ -72,7 +72,7 @@ internal sealed unsafe class LookupTernaryCodes : IDisposable
     public int Triplets { get; }
 
     /// <summary>Groups of three columns: the number of tables an input needs.</summary>
-    public int Groups => Triplets * 3;
+    public int Groups => GroupsFor(Columns);
 
     /// <summary>Super-blocks.</summary>
     public int SuperBlocks => PaddedRows / SuperBlockRows;
@@ -88,6 +88,9 @@ internal sealed unsafe class LookupTernaryCodes : IDisposable
 
     /// <summary>Words per row for <paramref name="columns"/> inputs.</summary>
     public static int TripletsFor(int columns) => (columns + TripletColumns - 1) / TripletColumns;
+
+    /// <summary>Tables an input of <paramref name="columns"/> activations needs: one per group of three, whole triplets.</summary>
+    public static int GroupsFor(int columns) => TripletsFor(columns) * 3;
 
     /// <summary>The bytes of words a matrix of this shape holds.</summary>
     public static long BytesFor(int rows, int columns) => (long)PadRows(rows) * TripletsFor(columns) * sizeof(short);

@@ -47,7 +47,7 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
         Name = name;
         Rows = rows;
         Columns = columns;
-        PaddedColumns = checked((columns + ChunkElements - 1) / ChunkElements * ChunkElements);
+        PaddedColumns = PadColumns(columns);
         RowBytes = PaddedColumns / 4;
         ChunksPerRow = PaddedColumns / ChunkElements;
         Scale = scale;
@@ -186,6 +186,9 @@ public sealed unsafe class PackedTernaryMatrix : IDisposable
         }
         return chunks;
     }
+
+    /// <summary>Input features rounded up to a whole chunk, as a row of <paramref name="columns"/> is stored.</summary>
+    public static int PadColumns(int columns) => checked((columns + ChunkElements - 1) / ChunkElements * ChunkElements);
 
     /// <summary>The bytes of codes a matrix of this shape holds.</summary>
     internal static long BytesFor(int rows, int columns) =>

@@ -47,7 +47,7 @@ public sealed unsafe class LookupKernelTests
             var x = new sbyte[columns];
             for (var k = 0; k < columns; k++) x[k] = (sbyte)random.Next(-128, 128);
             x[0] = -128; // the extreme entry: |sum| reaches 384
-            var groups = LookupTernaryCodes.TripletsFor(columns) * 3;
+            var groups = LookupTernaryCodes.GroupsFor(columns);
             short[] fast = new short[groups * 32], reference = new short[groups * 32];
             fixed (sbyte* xp = x)
             fixed (short* f = fast, r = reference)
@@ -189,7 +189,7 @@ public sealed unsafe class LookupKernelTests
         Assert.Equal(ea, mixedA);
 
         const int count = 13;
-        using var batch = new QuantizedActivationBatch(columns, count);
+        using var batch = new QuantizedActivationBatch(columns, count, lookupTables: true);
         for (var n = 0; n < count; n++) batch.Quantize(n, TernaryGemvTests.RandomVector(columns, seed: 100 + n));
         float[] expected = new float[count * 515], actual = new float[count * 515];
         fixed (float* y = expected) new TernaryGemm(twoBit, 515, count).Multiply(pool, a, batch, count, y, 515);

@@ -33,7 +33,7 @@ internal sealed unsafe class QuantizedActivationBatch : IDisposable
         _tableColumns = new int[maxCount];
         if (lookupTables)
         {
-            TableStride = Weights.LookupTernaryCodes.TripletsFor(capacity) * 3 * 32;
+            TableStride = Weights.LookupTernaryCodes.GroupsFor(capacity) * 32;
             _tables = (short*)NativeMemory.AlignedAlloc((nuint)((long)TableStride * maxCount * sizeof(short)), 64);
         }
     }
@@ -79,7 +79,7 @@ internal sealed unsafe class QuantizedActivationBatch : IDisposable
         if (_tables != null)
         {
             var values = Pointer + (long)index * Stride;
-            Ternary.LookupTables.Build(values, x.Length, Weights.LookupTernaryCodes.TripletsFor(x.Length) * 3, _tables + (long)index * TableStride);
+            Ternary.LookupTables.Build(values, x.Length, Weights.LookupTernaryCodes.GroupsFor(x.Length), _tables + (long)index * TableStride);
             _tableColumns[index] = x.Length;
         }
     }

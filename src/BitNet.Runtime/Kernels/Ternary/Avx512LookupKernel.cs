@@ -39,16 +39,8 @@ internal sealed unsafe class Avx512LookupKernel : TernaryKernel
     /// dots[r − first] = Σ t·x for the rows of super-blocks [<paramref name="firstSuperBlock"/>, <paramref name="endSuperBlock"/>),
     /// first = firstSuperBlock · 128, from the input's <paramref name="tables"/>.
     /// </summary>
-    public static void Dots(LookupTernaryCodes w, short* tables, int firstSuperBlock, int endSuperBlock, int* dots)
-    {
-        var bounds = w.SegmentBounds;
-        for (var segment = 0; segment + 1 < bounds.Length; segment++)
-        {
-            int from = Math.Max(firstSuperBlock, bounds[segment]), to = Math.Min(endSuperBlock, bounds[segment + 1]);
-            if (from < to)
-                SegmentDots(w, segment, from - bounds[segment], to - bounds[segment], tables, dots + (from - firstSuperBlock) * LookupTernaryCodes.SuperBlockRows);
-        }
-    }
+    public static void Dots(LookupTernaryCodes w, short* tables, int firstSuperBlock, int endSuperBlock, int* dots) =>
+        DotsBatch(w, tables, tableStride: 0, count: 1, firstSuperBlock, endSuperBlock, dots, dotStride: 0);
 
     /// <summary><see cref="Dots"/> over super-blocks [first, end) of one segment (numbered within it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -66,12 +58,10 @@ internal sealed unsafe class Avx512LookupKernel : TernaryKernel
                 for (var t = 0; t < length; t++)
                 {
                     var q = p + t * LookupTernaryCodes.SuperBlockRows;
-                    var tb = sliceTables + t * 96;
-                    Vector512<short> t0 = Vector512.Load(tb), t1 = Vector512.Load(tb + 32), t2 = Vector512.Load(tb + 64);
-                    a0 += Lookup3(t0, t1, t2, Vector512.Load(q));
-                    a1 += Lookup3(t0, t1, t2, Vector512.Load(q + 32));
-                    a2 += Lookup3(t0, t1, t2, Vector512.Load(q + 64));
-                    a3 += Lookup3(t0, t1, t2, Vector512.Load(q + 96));
+                    Vector512<short> i0 = Vector512.Load(q), i1 = Vector512.Load(q + 32), i2 = Vector512.Load(q + 64), i3 = Vector512.Load(q + 96);
+                    Input(ref a0, ref a1, ref a2, ref a3, sliceTables + t * 96, i0, i1, i2, i3,
+                          Avx512BW.ShiftRightLogical(i0, 5), Avx512BW.ShiftRightLogical(i1, 5), Avx512BW.ShiftRightLogical(i2, 5), Avx512BW.ShiftRightLogical(i3, 5),
+                          Avx512BW.ShiftRightLogical(i0, 10), Avx512BW.ShiftRightLogical(i1, 10), Avx512BW.ShiftRightLogical(i2, 10), Avx512BW.ShiftRightLogical(i3, 10));
                 }
                 Flush(dots + (sb - first) * LookupTernaryCodes.SuperBlockRows, a0, a1, a2, a3, slice == 0);
             }
@@ -141,7 +131,10 @@ internal sealed unsafe class Avx512LookupKernel : TernaryKernel
         }
     }
 
-    /// <summary>One input's three tables against four blocks' indices (i: bits 0–4, j: 5–9, k: 10–14).</summary>
+    /// <summary>
+    /// One input's three tables against four blocks' indices (i: bits 0–4, j: 5–9, k: 10–14 of each word; vpermw reads
+    /// only the low five bits of an index, so shifting the word is enough).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Input(ref Vector512<short> a0, ref Vector512<short> a1, ref Vector512<short> a2, ref Vector512<short> a3, short* table,
                               Vector512<short> i0, Vector512<short> i1, Vector512<short> i2, Vector512<short> i3,
@@ -154,13 +147,6 @@ internal sealed unsafe class Avx512LookupKernel : TernaryKernel
         a2 += Avx512BW.PermuteVar32x16(t0, i2) + Avx512BW.PermuteVar32x16(t1, j2) + Avx512BW.PermuteVar32x16(t2, k2);
         a3 += Avx512BW.PermuteVar32x16(t0, i3) + Avx512BW.PermuteVar32x16(t1, j3) + Avx512BW.PermuteVar32x16(t2, k3);
     }
-
-    /// <summary>The sum of a word's three groups: vpermw reads bits 0–4 of each index word, so shifting is enough.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<short> Lookup3(Vector512<short> t0, Vector512<short> t1, Vector512<short> t2, Vector512<short> words) =>
-        Avx512BW.PermuteVar32x16(t0, words) +
-        Avx512BW.PermuteVar32x16(t1, Avx512BW.ShiftRightLogical(words, 5)) +
-        Avx512BW.PermuteVar32x16(t2, Avx512BW.ShiftRightLogical(words, 10));
 
     /// <summary>Widens a super-block's four int16 sums to int32 and stores (first slice) or adds them to its 128 dots.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

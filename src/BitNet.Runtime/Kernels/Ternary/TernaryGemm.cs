@@ -23,17 +23,10 @@ internal sealed unsafe class TernaryGemm : ParallelJob
     private int _count;
     private float* _output;
     private int _outputStride;
-    // Each input's tables for matrices in the lookup layout, when the batch does not bring its own: [count][groups][32].
-    private short* _ownTables;
-    private long _tableShorts;
-    private short* _tables; // the tables of the current product: the batch's, or _ownTables
-    private int _tableStride;
-
     /// <param name="kernel">The kernel path.</param>
     /// <param name="maxRows">The most rows of a matrix.</param>
     /// <param name="maxCount">The most inputs per product.</param>
-    /// <param name="maxColumns">The widest input, for the lookup tables (allocated now rather than on first use).</param>
-    public TernaryGemm(TernaryKernel kernel, int maxRows, int maxCount, int maxColumns = 0)
+    public TernaryGemm(TernaryKernel kernel, int maxRows, int maxCount)
     {
         _kernel = kernel;
         _maxRows = maxRows;
@@ -41,22 +34,9 @@ internal sealed unsafe class TernaryGemm : ParallelJob
         // Lookup-layout matrices produce dots for their rows padded to whole super-blocks.
         var dotRows = (long)LookupTernaryCodes.PadRows(maxRows);
         _dots = (int*)NativeMemory.AlignedAlloc((nuint)(dotRows * maxCount * sizeof(int)), 64);
-        if (kernel.ReadsLookupLayout && maxColumns > 0) EnsureTables((long)maxCount * LookupTernaryCodes.TripletsFor(maxColumns) * 3 * 32);
     }
 
-    private void EnsureTables(long shorts)
-    {
-        if (shorts <= _tableShorts) return;
-        NativeMemory.AlignedFree(_ownTables);
-        _ownTables = (short*)NativeMemory.AlignedAlloc((nuint)(shorts * sizeof(short)), 64);
-        _tableShorts = shorts;
-    }
-
-    ~TernaryGemm()
-    {
-        NativeMemory.AlignedFree(_dots);
-        NativeMemory.AlignedFree(_ownTables);
-    }
+    ~TernaryGemm() => NativeMemory.AlignedFree(_dots);
 
     /// <summary>output[n · outputStride + r] for n &lt; <paramref name="count"/>, r &lt; rows.</summary>
     public void Multiply(WorkerPool pool, PackedTernaryMatrix matrix, QuantizedActivationBatch x, int count, float* output, int outputStride)
@@ -73,19 +53,9 @@ internal sealed unsafe class TernaryGemm : ParallelJob
         if (matrix.Lookup is { } lookup)
         {
             if (!_kernel.ReadsLookupLayout) throw new InvalidOperationException($"{matrix.Name} is in the lookup layout, which only the {KernelPath.Avx512Lookup} path multiplies.");
-            if (x.HasTables(count, matrix.Columns))
-            {
-                _tables = x.Tables;
-                _tableStride = x.TableStride;
-            }
-            else
-            {
-                _tableStride = lookup.Groups * 32;
-                EnsureTables((long)count * _tableStride);
-                _tables = _ownTables;
-                for (var n = 0; n < count; n++)
-                    LookupTables.Build(x.Pointer + (long)n * x.Stride, matrix.Columns, lookup.Groups, _tables + (long)n * _tableStride);
-            }
+            // The batch builds each input's tables when it quantizes it, in parallel, once for every product reading it.
+            if (!x.HasTables(count, matrix.Columns))
+                throw new InvalidOperationException($"{matrix.Name} is in the lookup layout: quantize its inputs into a batch made with lookup tables.");
             pool.Run(this, lookup.PaddedRows, granularity: LookupTernaryCodes.SuperBlockRows);
             return;
         }
@@ -102,7 +72,7 @@ internal sealed unsafe class TernaryGemm : ParallelJob
         if (w.Lookup is { } lookup)
         {
             // Whole super-blocks (the step's granularity); dots past the real rows are dropped.
-            Avx512LookupKernel.DotsBatch(lookup, _tables, _tableStride, _count, start / LookupTernaryCodes.SuperBlockRows,
+            Avx512LookupKernel.DotsBatch(lookup, x.Tables, x.TableStride, _count, start / LookupTernaryCodes.SuperBlockRows,
                 end / LookupTernaryCodes.SuperBlockRows, dots, rows);
             var real = Math.Min(end, w.Rows) - start;
             if (real > 0)

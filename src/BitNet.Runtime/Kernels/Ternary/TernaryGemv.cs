@@ -51,7 +51,7 @@ internal sealed unsafe class TernaryGemv : ParallelJob
         // Lookup-layout matrices produce dots for their rows padded to whole super-blocks.
         _dots = (int*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(
             (nuint)((maxRows + MaxMatrices * LookupTernaryCodes.SuperBlockRows) * sizeof(int)), 64);
-        if (kernel.ReadsLookupLayout && maxColumns > 0) EnsureTables(LookupTernaryCodes.TripletsFor(maxColumns) * 3);
+        if (kernel.ReadsLookupLayout && maxColumns > 0) EnsureTables(LookupTernaryCodes.GroupsFor(maxColumns));
     }
 
     private void EnsureTables(int groups)
@@ -157,7 +157,7 @@ internal sealed unsafe class TernaryGemv : ParallelJob
             if (!_kernel.ReadsLookupLayout || quantized is null or { IsPerBlock: true })
                 throw new InvalidOperationException($"{first.Name} is in the lookup layout, which only the {KernelPath.Avx512Lookup} path with int8 per-token activations multiplies.");
             // One set of tables serves every stacked matrix: they share the input.
-            var groups = LookupTernaryCodes.TripletsFor(first.Columns) * 3;
+            var groups = LookupTernaryCodes.GroupsFor(first.Columns);
             EnsureTables(groups);
             LookupTables.Build(quantized.Pointer, first.Columns, groups, _tables);
         }
