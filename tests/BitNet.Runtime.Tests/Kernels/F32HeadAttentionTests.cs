@@ -19,7 +19,7 @@ public sealed class F32HeadAttentionTests
         const int kvHeads = 3;
         var kvDim = kvHeads * headDim;
         var random = new Random(headDim);
-        foreach (var count in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 160, 193 })
+        foreach (var count in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 20, 32, 33, 160, 193 })
         foreach (var spread in new[] { 1f, 40f })
         {
             var q = RandomVector(random, headDim, spread);
@@ -48,7 +48,7 @@ public sealed class F32HeadAttentionTests
         if (!F32HeadAttention.IsSupported(128)) return; // the kernels need AVX-512
         const int headDim = 128, kvHeads = 5, kvDim = kvHeads * headDim;
         var random = new Random(7);
-        foreach (var count in new[] { 1, 2, 3, 4, 5, 7, 9, 160, 301 })
+        foreach (var count in new[] { 1, 2, 3, 4, 5, 7, 9, 15, 16, 17, 31, 32, 33, 160, 301 })
         foreach (var spread in new[] { 1f, 40f })
         {
             var queries = RandomVector(random, 4 * headDim, spread);

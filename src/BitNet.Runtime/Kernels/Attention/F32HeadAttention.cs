@@ -12,8 +12,9 @@ namespace BitNet.Runtime.Kernels.Attention;
 /// </summary>
 /// <remarks>
 /// <para>Why: at 2B4T's ~160 cached positions a head made 320 calls of ~12 ns each, and attention took ~1.2–4 ms of a
-/// ~32 ms decoded token. Here four positions' dot products run interleaved (independent add chains) and the weighted
-/// sum stays in eight registers instead of memory.</para>
+/// ~32 ms decoded token. Here several positions' dot products run interleaved (independent add chains), blocks of 16
+/// positions share their horizontal sums (<see cref="ScoresOfFour"/>), and the weighted sum stays in eight registers
+/// instead of memory.</para>
 /// <para>The cache rows come from DRAM (a layer's ~40 MB of weights streamed through since the last visit evicts
 /// them) in 512-byte pieces 2,560 bytes apart — a stride the hardware prefetcher does not run ahead on — so each
 /// loop prefetches the rows a few positions ahead; without it the head waited on one DRAM latency per position.</para>
@@ -31,6 +32,9 @@ internal static unsafe class F32HeadAttention
     // Positions between a row's prefetch and its use: a group of four positions ahead covers a DRAM latency.
     private const int PrefetchDistance = 4;
 
+    // Positions whose scores are reduced together (one lane each of a 16-float vector).
+    private const int ScoreBlock = 16;
+
     /// <summary>Whether these kernels reproduce the library's results for heads of <paramref name="headDimension"/> on this CPU.</summary>
     public static bool IsSupported(int headDimension) => headDimension == HeadDimension && Vector512.IsHardwareAccelerated;
 
@@ -39,6 +43,23 @@ internal static unsafe class F32HeadAttention
     public static void Scores(float* q, float* keys, int count, int stride, float scale, float* scores)
     {
         var t = 0;
+        if (count >= ScoreBlock)
+        {
+            // Blocks of 16 positions reduced together, as in ScoresOfFour.
+            var pairs = stackalloc Vector512<float>[ScoreBlock / 2];
+            var scales = Vector512.Create(scale);
+            for (; t + ScoreBlock <= count; t += ScoreBlock)
+            {
+                for (var m = 0; m < ScoreBlock / 4; m++)
+                {
+                    var u = t + 4 * m;
+                    for (var ahead = u + PrefetchDistance; ahead < Math.Min(count, u + PrefetchDistance + 4); ahead++)
+                        PrefetchRow(keys + (long)ahead * stride);
+                    FourPositions(q, keys + (long)u * stride, stride, pairs + 2 * m);
+                }
+                (Reduce(pairs) * scales).Store(scores + t);
+            }
+        }
         for (; t + 4 <= count; t += 4)
         {
             for (var ahead = t + PrefetchDistance; ahead < Math.Min(count, t + PrefetchDistance + 4); ahead++)
@@ -96,14 +117,43 @@ internal static unsafe class F32HeadAttention
 
     /// <summary>
     /// <see cref="Scores"/> for the four query heads of one KV group at once: every key row is loaded once for all four
-    /// (prompt prefill, where a layer's keys no longer fit in L2). Each score is computed with exactly the operations of
-    /// <see cref="Scores"/>, so the results are bit-identical.
+    /// (prompt prefill, where a layer's keys no longer fit in L2). Each score is exactly <see cref="Scores"/>'s, so the
+    /// results are bit-identical.
     /// </summary>
+    /// <remarks>
+    /// Positions go in blocks of <see cref="ScoreBlock"/>: instead of one horizontal sum per position and head (a chain of
+    /// narrowing shuffles and adds that cost as much as the 16 multiplies and adds before it), the block's 16 lane
+    /// vectors of a head are reduced together by <see cref="Merge"/> steps, 15 per block. <c>Vector512.Sum</c> adds
+    /// adjacent lanes pairwise ((x0 + x1) + (x2 + x3), then quarters, then halves); every merge step adds the same pairs,
+    /// so each lane of the result is that position's <c>Vector512.Sum</c>, bit for bit, and the block's scores come out
+    /// in position order.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScoresOfFour(float* q0, float* q1, float* q2, float* q3, float* keys, int count, int stride, float scale,
                                     float* s0, float* s1, float* s2, float* s3)
     {
-        for (var t = 0; t < count; t++)
+        var t = 0;
+        if (count >= ScoreBlock)
+        {
+            // Per head, the block's eight position pairs after the first merge step.
+            var pairs = stackalloc Vector512<float>[4 * ScoreBlock / 2];
+            var scales = Vector512.Create(scale);
+            for (; t + ScoreBlock <= count; t += ScoreBlock)
+            {
+                for (var m = 0; m < ScoreBlock / 2; m++)
+                {
+                    var u = t + 2 * m;
+                    for (var ahead = u + PrefetchDistance; ahead < Math.Min(count, u + PrefetchDistance + 2); ahead++)
+                        PrefetchRow(keys + (long)ahead * stride);
+                    PairOfFour(q0, q1, q2, q3, keys + (long)u * stride, stride, pairs + m);
+                }
+                (Reduce(pairs) * scales).Store(s0 + t);
+                (Reduce(pairs + ScoreBlock / 2) * scales).Store(s1 + t);
+                (Reduce(pairs + ScoreBlock) * scales).Store(s2 + t);
+                (Reduce(pairs + 3 * ScoreBlock / 2) * scales).Store(s3 + t);
+            }
+        }
+        for (; t < count; t++)
         {
             if (t + PrefetchDistance < count) PrefetchRow(keys + (long)(t + PrefetchDistance) * stride);
             var k = keys + (long)t * stride;
@@ -124,6 +174,89 @@ internal static unsafe class F32HeadAttention
             s3[t] = Vector512.Sum(a3 + Vector512<float>.Zero) * scale;
         }
     }
+
+    /// <summary>
+    /// The lane products of two consecutive key rows (at <paramref name="k0"/> and one stride on) with four queries,
+    /// accumulated as <see cref="Scores"/> accumulates them, each head's pair merged once: pairs[h · 8].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PairOfFour(float* q0, float* q1, float* q2, float* q3, float* k0, int stride, Vector512<float>* pairs)
+    {
+        var k1 = k0 + stride;
+        Vector512<float> x = Vector512.Load(k0), y = Vector512.Load(k1), q = Vector512.Load(q0);
+        Vector512<float> a0 = Vector512<float>.Zero + q * x, b0 = Vector512<float>.Zero + q * y;
+        q = Vector512.Load(q1);
+        Vector512<float> a1 = Vector512<float>.Zero + q * x, b1 = Vector512<float>.Zero + q * y;
+        q = Vector512.Load(q2);
+        Vector512<float> a2 = Vector512<float>.Zero + q * x, b2 = Vector512<float>.Zero + q * y;
+        q = Vector512.Load(q3);
+        Vector512<float> a3 = Vector512<float>.Zero + q * x, b3 = Vector512<float>.Zero + q * y;
+        for (var i = 16; i < HeadDimension; i += 16)
+        {
+            x = Vector512.Load(k0 + i);
+            y = Vector512.Load(k1 + i);
+            q = Vector512.Load(q0 + i);
+            a0 += q * x;
+            b0 += q * y;
+            q = Vector512.Load(q1 + i);
+            a1 += q * x;
+            b1 += q * y;
+            q = Vector512.Load(q2 + i);
+            a2 += q * x;
+            b2 += q * y;
+            q = Vector512.Load(q3 + i);
+            a3 += q * x;
+            b3 += q * y;
+        }
+        pairs[0] = Merge(a0, b0);
+        pairs[ScoreBlock / 2] = Merge(a1, b1);
+        pairs[ScoreBlock] = Merge(a2, b2);
+        pairs[3 * ScoreBlock / 2] = Merge(a3, b3);
+    }
+
+    /// <summary>
+    /// The lane products of one query with four consecutive key rows, accumulated as <see cref="Scores"/> accumulates
+    /// them, merged into two pairs: pairs[0] (rows 0, 1) and pairs[1] (rows 2, 3).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FourPositions(float* q, float* k0, int stride, Vector512<float>* pairs)
+    {
+        var k1 = k0 + stride;
+        var k2 = k1 + stride;
+        var k3 = k2 + stride;
+        var qv = Vector512.Load(q);
+        Vector512<float> a0 = Vector512<float>.Zero + qv * Vector512.Load(k0), a1 = Vector512<float>.Zero + qv * Vector512.Load(k1);
+        Vector512<float> a2 = Vector512<float>.Zero + qv * Vector512.Load(k2), a3 = Vector512<float>.Zero + qv * Vector512.Load(k3);
+        for (var i = 16; i < HeadDimension; i += 16)
+        {
+            qv = Vector512.Load(q + i);
+            a0 += qv * Vector512.Load(k0 + i);
+            a1 += qv * Vector512.Load(k1 + i);
+            a2 += qv * Vector512.Load(k2 + i);
+            a3 += qv * Vector512.Load(k3 + i);
+        }
+        pairs[0] = Merge(a0, a1);
+        pairs[1] = Merge(a2, a3);
+    }
+
+    /// <summary>The block's 16 sums from its eight merged pairs, in position order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Reduce(Vector512<float>* pairs)
+    {
+        Vector512<float> e0 = Merge(pairs[0], pairs[1]), e1 = Merge(pairs[2], pairs[3]);
+        Vector512<float> e2 = Merge(pairs[4], pairs[5]), e3 = Merge(pairs[6], pairs[7]);
+        return MergeQuarters(MergeQuarters(e0, e1), MergeQuarters(e2, e3));
+    }
+
+    /// <summary>Within each 128-bit quarter: [a0 + a1, a2 + a3, b0 + b1, b2 + b3].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Merge(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.Shuffle(a, b, 0b10_00_10_00) + Avx512F.Shuffle(a, b, 0b11_01_11_01);
+
+    /// <summary>The same on 128-bit quarters: [a.q0 + a.q1, a.q2 + a.q3, b.q0 + b.q1, b.q2 + b.q3].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> MergeQuarters(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.Shuffle4x128(a, b, 0b10_00_10_00) + Avx512F.Shuffle4x128(a, b, 0b11_01_11_01);
 
     /// <summary><see cref="WeightedSum"/> for two query heads of one KV group: every value row is loaded once for both.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
