@@ -8,7 +8,8 @@ namespace BitNet.Runtime.Model;
 /// <summary>
 /// Causal attention of one new query over the cached positions, split across query heads: for each head, scores
 /// q·k / √d over positions 0..p, softmax, and the weighted sum of values (GQA: head h reads KV head h / group).
-/// An F32 cache takes the original full-row softmax (kept bit-exact); a compact cache is read directly by
+/// An F32 cache takes the original full-row softmax (kept bit-exact; with 128-wide heads in groups of four, as 2B4T
+/// has, split across KV heads so that the group's four heads share each row's load); a compact cache is read directly by
 /// <see cref="CompactAttention"/>, split into (KV head, segment) items — a KV head's query heads run together so its
 /// codes are fetched once — and each head's segment partials are merged afterwards.
 /// </summary>
@@ -22,6 +23,7 @@ internal sealed unsafe class AttentionJob : ParallelJob
     private int _count;
     private float _scale;
     private int _segments;
+    private bool _grouped;
 
     public AttentionJob(BitNetConfig config, int contextLength) =>
         _partials = GC.AllocateArray<float>(config.HeadCount * CompactAttention.Segments(contextLength) * CompactAttention.PartialLength(config.HeadDimension), pinned: true);
@@ -35,7 +37,8 @@ internal sealed unsafe class AttentionJob : ParallelJob
         _count = position + 1;
         _scale = 1f / MathF.Sqrt(config.HeadDimension);
         _segments = CompactAttention.Segments(_count);
-        var items = cache.Type == KvCache.KvCacheType.F32 ? config.HeadCount : config.KvHeadCount * _segments;
+        _grouped = cache.Type == KvCache.KvCacheType.F32 && CanAttendGroupOfFour(config);
+        var items = cache.Type != KvCache.KvCacheType.F32 ? config.KvHeadCount * _segments : _grouped ? config.KvHeadCount : config.HeadCount;
         // Below ~32k multiply-adds a hand-off costs more than it saves.
         var work = (long)config.HeadCount * _count * config.HeadDimension * 2;
         if (work < 1 << 15) Execute(0, items);
@@ -61,6 +64,15 @@ internal sealed unsafe class AttentionJob : ParallelJob
         int headDim = c.HeadDimension, kvDim = c.KvDimension, group = c.HeadCount / c.KvHeadCount;
         var keys = _cache.Keys(_layer, _count);
         var values = _cache.Values(_layer, _count);
+        if (_grouped)
+        {
+            // Items are KV heads: each key and value row is read once for its four query heads, not four times (at long
+            // contexts a layer's F32 rows outgrow the caches, and decode waited on reading them again per head).
+            for (var g = start; g < end; g++)
+                AttendGroupOfFour(_state.Query.AsSpan(g * 4 * headDim, 4 * headDim), keys, values, _count, g * headDim, kvDim, _scale,
+                                  _state.Scores.AsSpan(g * 4 * _cache.Capacity), _cache.Capacity, _state.Attention.AsSpan(g * 4 * headDim, 4 * headDim));
+            return;
+        }
         for (var h = start; h < end; h++)
         {
             var kvOffset = h / group * headDim;
@@ -141,7 +153,7 @@ internal sealed unsafe class AttentionJob : ParallelJob
     /// <summary>
     /// The four query heads of one KV group (<paramref name="queries"/>: 4 × 128 floats) over <paramref name="count"/>
     /// cached positions, each exactly as <see cref="AttendHead"/> computes it, but with every key and value row read once
-    /// for the group (prompt prefill, where a layer's cache no longer fits in L2). Scores go to four rows of
+    /// for the group (prompt prefill, and decode at long contexts, where a layer's cache no longer fits in L2). Scores go to four rows of
     /// <paramref name="scores"/>, <paramref name="scoreStride"/> apart; the outputs to four consecutive heads.
     /// </summary>
     internal static void AttendGroupOfFour(ReadOnlySpan<float> queries, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, int count,
