@@ -8,7 +8,8 @@ namespace BitNet.Benchmarks;
 /// <summary>
 /// Attention of one KV group (four 128-wide query heads, as in 2B4T) over a layer's cached positions, one thread: the
 /// F32 cache four heads at once (<see cref="AttentionJob.AttendGroupOfFour"/>, what prefill and decode run), one head
-/// at a time (<see cref="AttentionJob.AttendHead"/>, four calls), and an F16 cache's segment kernel (four calls).
+/// at a time (<see cref="AttentionJob.AttendHead"/>, four calls), and an F16 cache's segment kernels: four heads at once
+/// (<see cref="CompactAttention.SegmentOfFour"/>, what 2B4T runs) and one at a time (four calls, what other layouts run).
 /// The five KV heads' rows are cycled, as a layer's are; divide by 4 × Positions for a time per position and head.
 /// </summary>
 [MemoryDiagnoser]
@@ -49,7 +50,7 @@ public unsafe class AttentionBenchmarks
         for (var i = 0; i < _queries.Length; i++) _queries[i] = (float)(random.NextDouble() * 2 - 1);
         _scores = new float[4 * Positions];
         _outputs = GC.AllocateArray<float>(4 * HeadDim, pinned: true);
-        _partials = GC.AllocateArray<float>(CompactAttention.PartialLength(HeadDim), pinned: true);
+        _partials = GC.AllocateArray<float>(4 * CompactAttention.PartialLength(HeadDim), pinned: true);
     }
 
     private int NextGroup() => _group = (_group + 1) % KvHeads;
@@ -66,6 +67,16 @@ public unsafe class AttentionBenchmarks
         for (var h = 0; h < 4; h++)
             AttentionJob.AttendHead(_queries.AsSpan(h * HeadDim, HeadDim), _f32.Keys(0, Positions), _f32.Values(0, Positions), Positions, g * HeadDim,
                                     KvDim, 1f / MathF.Sqrt(HeadDim), _scores.AsSpan(0, Positions), _outputs.AsSpan(h * HeadDim, HeadDim));
+    }
+
+    [Benchmark]
+    public void F16GroupOfFour()
+    {
+        var g = NextGroup();
+        var layer = _f16.Layer(0);
+        fixed (float* q = _queries, partials = _partials)
+            CompactAttention.SegmentOfFour(KvCacheType.F16, layer, KvHeads, g, q, 0, Positions, 1f / MathF.Sqrt(HeadDim), partials,
+                                           CompactAttention.PartialLength(HeadDim));
     }
 
     [Benchmark]

@@ -37,7 +37,7 @@ internal sealed unsafe class AttentionJob : ParallelJob
         _count = position + 1;
         _scale = 1f / MathF.Sqrt(config.HeadDimension);
         _segments = CompactAttention.Segments(_count);
-        _grouped = cache.Type == KvCache.KvCacheType.F32 && CanAttendGroupOfFour(config);
+        _grouped = CanAttendGroupOfFour(config);
         var items = cache.Type != KvCache.KvCacheType.F32 ? config.KvHeadCount * _segments : _grouped ? config.KvHeadCount : config.HeadCount;
         // Below ~32k multiply-adds a hand-off costs more than it saves.
         var work = (long)config.HeadCount * _count * config.HeadDimension * 2;
@@ -94,6 +94,12 @@ internal sealed unsafe class AttentionJob : ParallelJob
             {
                 int kvHead = item / _segments, segment = item % _segments;
                 int first = segment * CompactAttention.SegmentLength, last = Math.Min(_count, first + CompactAttention.SegmentLength);
+                if (_grouped)
+                {
+                    CompactAttention.SegmentOfFour(_cache.Type, layer, c.KvHeadCount, kvHead, query + kvHead * 4 * headDim, first, last, _scale,
+                                                   partials + (kvHead * 4 * _segments + segment) * stride, _segments * stride);
+                    continue;
+                }
                 for (var h = kvHead * group; h < (kvHead + 1) * group; h++)
                     CompactAttention.Segment(_cache.Type, layer, c.KvHeadCount, kvHead, headDim, query + h * headDim, first, last, _scale,
                                              partials + (h * _segments + segment) * stride, KvRowKernels.DefaultPath);
@@ -146,7 +152,10 @@ internal sealed unsafe class AttentionJob : ParallelJob
         TensorPrimitives.Divide(scores, TensorPrimitives.Sum(scores), scores);
     }
 
-    /// <summary>Whether <see cref="AttendGroupOfFour"/> serves this model: four query heads per KV head, 128 wide, on AVX-512.</summary>
+    /// <summary>
+    /// Whether <see cref="AttendGroupOfFour"/> (F32 cache) and <see cref="CompactAttention.SegmentOfFour"/> (compact caches)
+    /// serve this model: four query heads per KV head, 128 wide, on AVX-512.
+    /// </summary>
     internal static bool CanAttendGroupOfFour(BitNetConfig config) =>
         config.HeadCount == 4 * config.KvHeadCount && F32HeadAttention.IsSupported(config.HeadDimension);
 

@@ -33,7 +33,7 @@ internal sealed unsafe class PrefillAttentionJob : ParallelJob
         _layer = layer;
         _firstPosition = firstPosition;
         _tokens = count;
-        _grouped = cache.Type == KvCache.KvCacheType.F32 && AttentionJob.CanAttendGroupOfFour(config);
+        _grouped = AttentionJob.CanAttendGroupOfFour(config);
         pool.Run(this, count * (_grouped ? config.KvHeadCount : config.HeadCount));
     }
 
@@ -89,14 +89,18 @@ internal sealed unsafe class PrefillAttentionJob : ParallelJob
         }
     }
 
-    /// <summary>A compact cache: every segment's partial for the pair, then the same ordered merge as decode.</summary>
+    /// <summary>
+    /// A compact cache: every segment's partial for the item, then the same ordered merge as decode. Items are (head,
+    /// token) pairs, or (KV head, token) pairs whose four heads run together (<see cref="CompactAttention.SegmentOfFour"/>)
+    /// where decode groups them too.
+    /// </summary>
     private void ExecuteCompact(int start, int end)
     {
         var c = _config;
         int headDim = c.HeadDimension, group = c.HeadCount / c.KvHeadCount, d = c.EmbeddingLength;
         var stride = CompactAttention.PartialLength(headDim);
         var scale = 1f / MathF.Sqrt(headDim);
-        var length = CompactAttention.Segments(_contextLength) * stride;
+        var length = (_grouped ? 4 : 1) * CompactAttention.Segments(_contextLength) * stride;
         // Partials for one pair per worker thread, allocated once per thread for the life of the process.
         var partialsArray = t_partials is { } p && p.Length >= length ? p : t_partials = new float[length];
         var layer = _cache.Layer(_layer);
@@ -104,6 +108,11 @@ internal sealed unsafe class PrefillAttentionJob : ParallelJob
         {
             for (var item = start; item < end; item++)
             {
+                if (_grouped)
+                {
+                    GroupOfFour(item / _tokens, item % _tokens, layer, partials, headDim, d, stride, scale);
+                    continue;
+                }
                 int h = item / _tokens, i = item % _tokens;
                 var count = _firstPosition + i + 1;
                 var segments = CompactAttention.Segments(count);
@@ -117,5 +126,21 @@ internal sealed unsafe class PrefillAttentionJob : ParallelJob
                 CompactAttention.Merge(partials, segments, headDim, ForwardState.Address(_state.Attention) + i * d + h * headDim);
             }
         }
+    }
+
+    /// <summary>KV head <paramref name="g"/>'s four query heads for token <paramref name="i"/> on a compact cache.</summary>
+    private void GroupOfFour(int g, int i, in KvCache.KvLayerView layer, float* partials, int headDim, int d, int stride, float scale)
+    {
+        var count = _firstPosition + i + 1;
+        var segments = CompactAttention.Segments(count);
+        var queries = ForwardState.Address(_state.Query) + i * d + g * 4 * headDim;
+        for (var segment = 0; segment < segments; segment++)
+        {
+            var first = segment * CompactAttention.SegmentLength;
+            CompactAttention.SegmentOfFour(_cache.Type, layer, _config.KvHeadCount, g, queries, first, Math.Min(count, first + CompactAttention.SegmentLength),
+                                           scale, partials + segment * stride, segments * stride);
+        }
+        for (var h = 0; h < 4; h++)
+            CompactAttention.Merge(partials + h * segments * stride, segments, headDim, ForwardState.Address(_state.Attention) + i * d + (g * 4 + h) * headDim);
     }
 }

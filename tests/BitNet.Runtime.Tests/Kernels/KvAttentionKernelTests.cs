@@ -161,7 +161,7 @@ public sealed unsafe class KvAttentionKernelTests
         }
     }
 
-    private static double[] Dequantize(KvCacheType type, KvLayerView layer, int position, int kvHead, int heads, int headDim, bool keys)
+    internal static double[] Dequantize(KvCacheType type, KvLayerView layer, int position, int kvHead, int heads, int headDim, bool keys)
     {
         var codes = (keys ? layer.KeyCodes : layer.ValueCodes) + (long)position * layer.RowBytes + kvHead * (layer.RowBytes / heads);
         var scaleBase = keys ? layer.KeyScales : layer.ValueScales;

@@ -258,12 +258,21 @@ internal static unsafe class F32HeadAttention
     private static Vector512<float> MergeQuarters(Vector512<float> a, Vector512<float> b) =>
         Avx512F.Shuffle4x128(a, b, 0b10_00_10_00) + Avx512F.Shuffle4x128(a, b, 0b11_01_11_01);
 
-    /// <summary><see cref="WeightedSum"/> for two query heads of one KV group: every value row is loaded once for both.</summary>
+    /// <summary>
+    /// <see cref="WeightedSum"/> for two query heads of one KV group: every value row is loaded once for both. With
+    /// <paramref name="accumulate"/>, the sums continue from the outputs' current values instead of zero (a compact
+    /// cache's blocks, <see cref="CompactAttention"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void WeightedSumOfTwo(float* values, int count, int stride, float* p0, float* p1, float* output0, float* output1)
+    public static void WeightedSumOfTwo(float* values, int count, int stride, float* p0, float* p1, float* output0, float* output1, bool accumulate = false)
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
+        if (accumulate)
+        {
+            Load(output0, out a0, out a1, out a2, out a3, out a4, out a5, out a6, out a7);
+            Load(output1, out b0, out b1, out b2, out b3, out b4, out b5, out b6, out b7);
+        }
         for (var t = 0; t < count; t++)
         {
             if (t + PrefetchDistance < count) PrefetchRow(values + (long)(t + PrefetchDistance) * stride);
@@ -298,6 +307,20 @@ internal static unsafe class F32HeadAttention
         }
         Store(output0, a0, a1, a2, a3, a4, a5, a6, a7);
         Store(output1, b0, b1, b2, b3, b4, b5, b6, b7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Load(float* input, out Vector512<float> o0, out Vector512<float> o1, out Vector512<float> o2, out Vector512<float> o3,
+                             out Vector512<float> o4, out Vector512<float> o5, out Vector512<float> o6, out Vector512<float> o7)
+    {
+        o0 = Vector512.Load(input);
+        o1 = Vector512.Load(input + 16);
+        o2 = Vector512.Load(input + 32);
+        o3 = Vector512.Load(input + 48);
+        o4 = Vector512.Load(input + 64);
+        o5 = Vector512.Load(input + 80);
+        o6 = Vector512.Load(input + 96);
+        o7 = Vector512.Load(input + 112);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
