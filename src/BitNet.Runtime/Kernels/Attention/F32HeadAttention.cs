@@ -55,7 +55,9 @@ internal static unsafe class F32HeadAttention
                     var u = t + 4 * m;
                     for (var ahead = u + PrefetchDistance; ahead < Math.Min(count, u + PrefetchDistance + 4); ahead++)
                         PrefetchRow(keys + (long)ahead * stride);
-                    FourPositions(q, keys + (long)u * stride, stride, pairs + 2 * m);
+                    FourRows(q, keys + (long)u * stride, stride, out var a0, out var a1, out var a2, out var a3);
+                    pairs[2 * m] = Merge(a0, a1);
+                    pairs[2 * m + 1] = Merge(a2, a3);
                 }
                 (Reduce(pairs) * scales).Store(scores + t);
             }
@@ -64,21 +66,7 @@ internal static unsafe class F32HeadAttention
         {
             for (var ahead = t + PrefetchDistance; ahead < Math.Min(count, t + PrefetchDistance + 4); ahead++)
                 PrefetchRow(keys + (long)ahead * stride);
-            var k0 = keys + (long)t * stride;
-            var k1 = k0 + stride;
-            var k2 = k1 + stride;
-            var k3 = k2 + stride;
-            var qv = Vector512.Load(q);
-            Vector512<float> a0 = Vector512<float>.Zero + qv * Vector512.Load(k0), a1 = Vector512<float>.Zero + qv * Vector512.Load(k1);
-            Vector512<float> a2 = Vector512<float>.Zero + qv * Vector512.Load(k2), a3 = Vector512<float>.Zero + qv * Vector512.Load(k3);
-            for (var i = 16; i < HeadDimension; i += 16)
-            {
-                qv = Vector512.Load(q + i);
-                a0 += qv * Vector512.Load(k0 + i);
-                a1 += qv * Vector512.Load(k1 + i);
-                a2 += qv * Vector512.Load(k2 + i);
-                a3 += qv * Vector512.Load(k3 + i);
-            }
+            FourRows(q, keys + (long)t * stride, stride, out var a0, out var a1, out var a2, out var a3);
             scores[t] = Vector512.Sum(a0 + Vector512<float>.Zero) * scale;
             scores[t + 1] = Vector512.Sum(a1 + Vector512<float>.Zero) * scale;
             scores[t + 2] = Vector512.Sum(a2 + Vector512<float>.Zero) * scale;
@@ -215,18 +203,21 @@ internal static unsafe class F32HeadAttention
     }
 
     /// <summary>
-    /// The lane products of one query with four consecutive key rows, accumulated as <see cref="Scores"/> accumulates
-    /// them, merged into two pairs: pairs[0] (rows 0, 1) and pairs[1] (rows 2, 3).
+    /// The 16 lane sums of one query's products with four consecutive key rows (<paramref name="k0"/> and one, two, three
+    /// strides on), in <c>TensorPrimitives.Dot</c>'s order: the first product added to zero, then each in turn.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FourPositions(float* q, float* k0, int stride, Vector512<float>* pairs)
+    private static void FourRows(float* q, float* k0, int stride, out Vector512<float> a0, out Vector512<float> a1, out Vector512<float> a2,
+                                 out Vector512<float> a3)
     {
         var k1 = k0 + stride;
         var k2 = k1 + stride;
         var k3 = k2 + stride;
         var qv = Vector512.Load(q);
-        Vector512<float> a0 = Vector512<float>.Zero + qv * Vector512.Load(k0), a1 = Vector512<float>.Zero + qv * Vector512.Load(k1);
-        Vector512<float> a2 = Vector512<float>.Zero + qv * Vector512.Load(k2), a3 = Vector512<float>.Zero + qv * Vector512.Load(k3);
+        a0 = Vector512<float>.Zero + qv * Vector512.Load(k0);
+        a1 = Vector512<float>.Zero + qv * Vector512.Load(k1);
+        a2 = Vector512<float>.Zero + qv * Vector512.Load(k2);
+        a3 = Vector512<float>.Zero + qv * Vector512.Load(k3);
         for (var i = 16; i < HeadDimension; i += 16)
         {
             qv = Vector512.Load(q + i);
@@ -235,8 +226,6 @@ internal static unsafe class F32HeadAttention
             a2 += qv * Vector512.Load(k2 + i);
             a3 += qv * Vector512.Load(k3 + i);
         }
-        pairs[0] = Merge(a0, a1);
-        pairs[1] = Merge(a2, a3);
     }
 
     /// <summary>The block's 16 sums from its eight merged pairs, in position order.</summary>
