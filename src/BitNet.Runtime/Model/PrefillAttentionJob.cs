@@ -14,6 +14,10 @@ internal sealed unsafe class PrefillAttentionJob : ParallelJob
     private readonly int _contextLength;
     [ThreadStatic] private static float[]? t_scores;
     [ThreadStatic] private static float[]? t_partials;
+    [ThreadStatic] private static float[]? t_widened;
+
+    // Compact caches, grouped: tokens that share each widening of a segment's rows.
+    private const int TokensPerChunk = 16;
     private BitNetConfig _config = null!;
     private KvCache.KvCache _cache = null!;
     private PrefillState _state = null!;
@@ -34,7 +38,10 @@ internal sealed unsafe class PrefillAttentionJob : ParallelJob
         _firstPosition = firstPosition;
         _tokens = count;
         _grouped = AttentionJob.CanAttendGroupOfFour(config);
-        pool.Run(this, count * (_grouped ? config.KvHeadCount : config.HeadCount));
+        var items = !_grouped ? count * config.HeadCount
+            : cache.Type == KvCache.KvCacheType.F32 ? count * config.KvHeadCount
+            : (count + TokensPerChunk - 1) / TokensPerChunk * config.KvHeadCount;
+        pool.Run(this, items);
     }
 
     public override void Execute(int start, int end)
@@ -96,11 +103,16 @@ internal sealed unsafe class PrefillAttentionJob : ParallelJob
     /// </summary>
     private void ExecuteCompact(int start, int end)
     {
+        if (_grouped)
+        {
+            ExecuteCompactGrouped(start, end);
+            return;
+        }
         var c = _config;
         int headDim = c.HeadDimension, group = c.HeadCount / c.KvHeadCount, d = c.EmbeddingLength;
         var stride = CompactAttention.PartialLength(headDim);
         var scale = 1f / MathF.Sqrt(headDim);
-        var length = (_grouped ? 4 : 1) * CompactAttention.Segments(_contextLength) * stride;
+        var length = CompactAttention.Segments(_contextLength) * stride;
         // Partials for one pair per worker thread, allocated once per thread for the life of the process.
         var partialsArray = t_partials is { } p && p.Length >= length ? p : t_partials = new float[length];
         var layer = _cache.Layer(_layer);
@@ -108,11 +120,6 @@ internal sealed unsafe class PrefillAttentionJob : ParallelJob
         {
             for (var item = start; item < end; item++)
             {
-                if (_grouped)
-                {
-                    GroupOfFour(item / _tokens, item % _tokens, layer, partials, headDim, d, stride, scale);
-                    continue;
-                }
                 int h = item / _tokens, i = item % _tokens;
                 var count = _firstPosition + i + 1;
                 var segments = CompactAttention.Segments(count);
@@ -128,19 +135,56 @@ internal sealed unsafe class PrefillAttentionJob : ParallelJob
         }
     }
 
-    /// <summary>KV head <paramref name="g"/>'s four query heads for token <paramref name="i"/> on a compact cache.</summary>
-    private void GroupOfFour(int g, int i, in KvCache.KvLayerView layer, float* partials, int headDim, int d, int stride, float scale)
+    /// <summary>
+    /// A compact cache with heads in groups of four: items are (KV head, chunk of <see cref="TokensPerChunk"/> tokens).
+    /// Each segment's rows are widened once for the chunk (<see cref="CompactAttention.WidenRows"/>), then every token that
+    /// reaches the segment takes its four heads' partials from them, and each head's partials are merged as decode merges
+    /// them. Decode widens block by block, but the blocks and every operation on them are the same: bit-identical.
+    /// </summary>
+    private void ExecuteCompactGrouped(int start, int end)
     {
-        var count = _firstPosition + i + 1;
-        var segments = CompactAttention.Segments(count);
-        var queries = ForwardState.Address(_state.Query) + i * d + g * 4 * headDim;
-        for (var segment = 0; segment < segments; segment++)
+        var c = _config;
+        const int headDim = F32HeadAttention.HeadDimension;
+        int d = c.EmbeddingLength, stride = CompactAttention.PartialLength(headDim), chunks = (_tokens + TokensPerChunk - 1) / TokensPerChunk;
+        var scale = 1f / MathF.Sqrt(headDim);
+        var maxSegments = CompactAttention.Segments(_contextLength);
+        // Per worker thread, allocated once for the life of the process: a chunk's partials (token × head × segment),
+        // and one segment's key and value rows widened.
+        var length = TokensPerChunk * 4 * maxSegments * stride;
+        var partialsArray = t_partials is { } p && p.Length >= length ? p : t_partials = new float[length];
+        var widenedArray = t_widened ??= new float[2 * CompactAttention.SegmentLength * headDim];
+        var layer = _cache.Layer(_layer);
+        fixed (float* partials = partialsArray, keyRows = widenedArray)
         {
-            var first = segment * CompactAttention.SegmentLength;
-            CompactAttention.SegmentOfFour(_cache.Type, layer, _config.KvHeadCount, g, queries, first, Math.Min(count, first + CompactAttention.SegmentLength),
-                                           scale, partials + segment * stride, segments * stride);
+            var valueRows = keyRows + CompactAttention.SegmentLength * headDim;
+            for (var item = start; item < end; item++)
+            {
+                int g = item / chunks, firstToken = item % chunks * TokensPerChunk, tokens = Math.Min(TokensPerChunk, _tokens - firstToken);
+                var lastCount = _firstPosition + firstToken + tokens;
+                var segments = CompactAttention.Segments(lastCount);
+                for (var segment = 0; segment < segments; segment++)
+                {
+                    var first = segment * CompactAttention.SegmentLength;
+                    CompactAttention.WidenRows(_cache.Type, layer, c.KvHeadCount, g, first, Math.Min(lastCount, first + CompactAttention.SegmentLength) - first,
+                                               keyRows, valueRows);
+                    for (var t = 0; t < tokens; t++)
+                    {
+                        var count = _firstPosition + firstToken + t + 1;
+                        if (count <= first) continue;
+                        var queries = ForwardState.Address(_state.Query) + (firstToken + t) * d + g * 4 * headDim;
+                        CompactAttention.WidenedSegmentOfFour(keyRows, valueRows, queries, Math.Min(count, first + CompactAttention.SegmentLength) - first,
+                                                              scale, partials + (t * 4 * maxSegments + segment) * stride, maxSegments * stride);
+                    }
+                }
+                for (var t = 0; t < tokens; t++)
+                {
+                    var i = firstToken + t;
+                    var count = _firstPosition + i + 1;
+                    for (var h = 0; h < 4; h++)
+                        CompactAttention.Merge(partials + (t * 4 + h) * maxSegments * stride, CompactAttention.Segments(count), headDim,
+                                               ForwardState.Address(_state.Attention) + i * d + (g * 4 + h) * headDim);
+                }
+            }
         }
-        for (var h = 0; h < 4; h++)
-            CompactAttention.Merge(partials + h * segments * stride, segments, headDim, ForwardState.Address(_state.Attention) + i * d + (g * 4 + h) * headDim);
     }
 }

@@ -155,54 +155,115 @@ internal static unsafe class CompactAttention
         where TFormat : struct, IKvElementFormat
     {
         const int d = F32HeadAttention.HeadDimension, block = GroupBlockLength;
-        int rowBytes = layer.RowBytes, rowScales = layer.RowScales;
-        int headBytes = rowBytes / kvHeads, headScales = rowScales / kvHeads;
-        byte* keys = layer.KeyCodes + kvHead * headBytes, values = layer.ValueCodes + kvHead * headBytes;
-        float* keyScales = layer.KeyScales == null ? null : layer.KeyScales + kvHead * headScales;
-        float* valueScales = layer.ValueScales == null ? null : layer.ValueScales + kvHead * headScales;
-        var rows = stackalloc float[block * d]; // one block's key rows, then its value rows, widened (8 KB)
+        var keyRows = stackalloc float[block * d]; // one block's rows, widened (8 KB each)
+        var valueRows = stackalloc float[block * d];
         var weights = stackalloc float[4 * block];
-        Vector512<float> max = Vector512.Create(float.NegativeInfinity), sum = Vector512<float>.Zero; // lane h: head h
-        for (var h = 0; h < 4; h++) new Span<float>(partials + h * partialStride + 2, d).Clear();
+        Begin(partials, partialStride, out var max, out var sum);
         for (var first = start; first < end; first += block)
         {
             var n = Math.Min(block, end - first);
-            Widen<TFormat>(keys, keyScales, rowBytes, headBytes, rowScales, first, n, rows);
-            F32HeadAttention.ScoresOfFour(queries, queries + d, queries + 2 * d, queries + 3 * d, rows, n, d, scale,
-                                          weights, weights + block, weights + 2 * block, weights + 3 * block);
-            for (var h = 0; h < 4; h++)
-            {
-                var w = weights + h * block;
-                for (var t = n; t < block; t++) w[t] = float.NegativeInfinity; // past the segment: weight 0
-                var scores = Vector512.Load(w);
-                float headMax = max[h], blockMax = MaxOf(scores), headSum = sum[h];
-                // Online softmax: when a block raises the running max, rescale what was summed so far to the new max.
-                if (blockMax > headMax)
-                {
-                    if (headSum != 0)
-                    {
-                        var correction = MathF.Exp(headMax - blockMax);
-                        headSum *= correction;
-                        TensorPrimitives.Multiply(new ReadOnlySpan<float>(partials + h * partialStride + 2, d), correction,
-                                                  new Span<float>(partials + h * partialStride + 2, d));
-                    }
-                    headMax = blockMax;
-                }
-                var p = Vector512.Exp(scores - Vector512.Create(headMax));
-                p.Store(w);
-                max = max.WithElement(h, headMax);
-                sum = sum.WithElement(h, headSum + Vector512.Sum(p));
-            }
-            Widen<TFormat>(values, valueScales, rowBytes, headBytes, rowScales, first, n, rows);
-            F32HeadAttention.WeightedSumOfTwo(rows, n, d, weights, weights + block, partials + 2, partials + partialStride + 2, accumulate: true);
-            F32HeadAttention.WeightedSumOfTwo(rows, n, d, weights + 2 * block, weights + 3 * block, partials + 2 * partialStride + 2,
-                                              partials + 3 * partialStride + 2, accumulate: true);
+            WidenRows<TFormat>(layer, kvHeads, kvHead, first, n, keyRows, valueRows);
+            BlockOfFour(keyRows, valueRows, n, queries, scale, weights, ref max, ref sum, partials, partialStride);
         }
+        End(partials, partialStride, max, sum);
+    }
+
+    /// <summary>
+    /// <see cref="SegmentOfFour"/> over <paramref name="count"/> positions whose rows <see cref="WidenRows"/> already widened (prompt prefill widens a
+    /// segment once for several tokens). The blocks and every operation are the same, so the results are bit-identical.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void WidenedSegmentOfFour(float* keyRows, float* valueRows, float* queries, int count, float scale, float* partials, int partialStride)
+    {
+        const int d = F32HeadAttention.HeadDimension, block = GroupBlockLength;
+        var weights = stackalloc float[4 * block];
+        Begin(partials, partialStride, out var max, out var sum);
+        for (var first = 0; first < count; first += block)
+            BlockOfFour(keyRows + first * d, valueRows + first * d, Math.Min(block, count - first), queries, scale, weights, ref max, ref sum,
+                        partials, partialStride);
+        End(partials, partialStride, max, sum);
+    }
+
+    /// <summary>Rows [first, first + n) of KV head <paramref name="kvHead"/>'s keys and values, widened to F32, 128 floats apart.</summary>
+    public static void WidenRows(KvCacheType type, in KvLayerView layer, int kvHeads, int kvHead, int first, int n, float* keyRows, float* valueRows)
+    {
+        switch (type)
+        {
+            case KvCacheType.F16: WidenRows<Float16KvFormat>(layer, kvHeads, kvHead, first, n, keyRows, valueRows); break;
+            case KvCacheType.BF16: WidenRows<BFloat16KvFormat>(layer, kvHeads, kvHead, first, n, keyRows, valueRows); break;
+            case KvCacheType.Fp8E4M3: WidenRows<Fp8E4M3KvFormat>(layer, kvHeads, kvHead, first, n, keyRows, valueRows); break;
+            case KvCacheType.Fp8E5M2: WidenRows<Fp8E5M2KvFormat>(layer, kvHeads, kvHead, first, n, keyRows, valueRows); break;
+            case KvCacheType.Int8: WidenRows<Int8KvFormat>(layer, kvHeads, kvHead, first, n, keyRows, valueRows); break;
+            case KvCacheType.Int4: WidenRows<Int4KvFormat>(layer, kvHeads, kvHead, first, n, keyRows, valueRows); break;
+            default: throw new NotSupportedException($"{type} is not a compact KV cache type.");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WidenRows<TFormat>(in KvLayerView layer, int kvHeads, int kvHead, int first, int n, float* keyRows, float* valueRows)
+        where TFormat : struct, IKvElementFormat
+    {
+        int rowBytes = layer.RowBytes, rowScales = layer.RowScales;
+        int headBytes = rowBytes / kvHeads, headScales = rowScales / kvHeads;
+        Widen<TFormat>(layer.KeyCodes + kvHead * headBytes, layer.KeyScales == null ? null : layer.KeyScales + kvHead * headScales,
+                       rowBytes, headBytes, rowScales, first, n, keyRows);
+        Widen<TFormat>(layer.ValueCodes + kvHead * headBytes, layer.ValueScales == null ? null : layer.ValueScales + kvHead * headScales,
+                       rowBytes, headBytes, rowScales, first, n, valueRows);
+    }
+
+    /// <summary>Clears the four heads' outputs; running maxima −∞ and sums 0 (lane h: head h).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Begin(float* partials, int partialStride, out Vector512<float> max, out Vector512<float> sum)
+    {
+        for (var h = 0; h < 4; h++) new Span<float>(partials + h * partialStride + 2, F32HeadAttention.HeadDimension).Clear();
+        max = Vector512.Create(float.NegativeInfinity);
+        sum = Vector512<float>.Zero;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void End(float* partials, int partialStride, Vector512<float> max, Vector512<float> sum)
+    {
         for (var h = 0; h < 4; h++)
         {
             partials[h * partialStride] = max[h];
             partials[h * partialStride + 1] = sum[h];
         }
+    }
+
+    /// <summary>One block of up to 16 widened rows for the four heads: scores, the online softmax's update, the weighted sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BlockOfFour(float* keyRows, float* valueRows, int n, float* queries, float scale, float* weights,
+                                    ref Vector512<float> max, ref Vector512<float> sum, float* partials, int partialStride)
+    {
+        const int d = F32HeadAttention.HeadDimension, block = GroupBlockLength;
+        F32HeadAttention.ScoresOfFour(queries, queries + d, queries + 2 * d, queries + 3 * d, keyRows, n, d, scale,
+                                      weights, weights + block, weights + 2 * block, weights + 3 * block);
+        for (var h = 0; h < 4; h++)
+        {
+            var w = weights + h * block;
+            for (var t = n; t < block; t++) w[t] = float.NegativeInfinity; // past the segment: weight 0
+            var scores = Vector512.Load(w);
+            float headMax = max[h], blockMax = MaxOf(scores), headSum = sum[h];
+            // Online softmax: when a block raises the running max, rescale what was summed so far to the new max.
+            if (blockMax > headMax)
+            {
+                if (headSum != 0)
+                {
+                    var correction = MathF.Exp(headMax - blockMax);
+                    headSum *= correction;
+                    TensorPrimitives.Multiply(new ReadOnlySpan<float>(partials + h * partialStride + 2, d), correction,
+                                              new Span<float>(partials + h * partialStride + 2, d));
+                }
+                headMax = blockMax;
+            }
+            var p = Vector512.Exp(scores - Vector512.Create(headMax));
+            p.Store(w);
+            max = max.WithElement(h, headMax);
+            sum = sum.WithElement(h, headSum + Vector512.Sum(p));
+        }
+        F32HeadAttention.WeightedSumOfTwo(valueRows, n, d, weights, weights + block, partials + 2, partials + partialStride + 2, accumulate: true);
+        F32HeadAttention.WeightedSumOfTwo(valueRows, n, d, weights + 2 * block, weights + 3 * block, partials + 2 * partialStride + 2,
+                                          partials + 3 * partialStride + 2, accumulate: true);
     }
 
     /// <summary>
