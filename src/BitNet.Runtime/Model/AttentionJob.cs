@@ -9,9 +9,10 @@ namespace BitNet.Runtime.Model;
 /// Causal attention of one new query over the cached positions, split across query heads: for each head, scores
 /// q·k / √d over positions 0..p, softmax, and the weighted sum of values (GQA: head h reads KV head h / group).
 /// An F32 cache takes the original full-row softmax (kept bit-exact; with 128-wide heads in groups of four, as 2B4T
-/// has, split across KV heads so that the group's four heads share each row's load); a compact cache is read directly by
-/// <see cref="CompactAttention"/>, split into (KV head, segment) items — a KV head's query heads run together so its
-/// codes are fetched once — and each head's segment partials are merged afterwards.
+/// has, split across KV heads so that the group's four heads share each row's load); a compact cache is read directly
+/// by <see cref="CompactAttention"/>, split into (KV head, segment) items — a KV head's query heads run together so its
+/// codes are fetched once (and, in groups of four, widened once) — and each head's segment partials are merged
+/// afterwards.
 /// </summary>
 internal sealed unsafe class AttentionJob : ParallelJob
 {
@@ -162,7 +163,7 @@ internal sealed unsafe class AttentionJob : ParallelJob
     /// <summary>
     /// The four query heads of one KV group (<paramref name="queries"/>: 4 × 128 floats) over <paramref name="count"/>
     /// cached positions, each exactly as <see cref="AttendHead"/> computes it, but with every key and value row read once
-    /// for the group (prompt prefill, and decode at long contexts, where a layer's cache no longer fits in L2). Scores go to four rows of
+    /// for the group (a layer's cache soon outgrows L2: prompt prefill, long contexts). Scores go to four rows of
     /// <paramref name="scores"/>, <paramref name="scoreStride"/> apart; the outputs to four consecutive heads.
     /// </summary>
     internal static void AttendGroupOfFour(ReadOnlySpan<float> queries, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, int count,
