@@ -52,9 +52,6 @@ internal static unsafe class CompactAttention
         }
     }
 
-    /// <summary>Whether <see cref="SegmentOfFour"/> serves heads of <paramref name="headDimension"/> on this CPU.</summary>
-    public static bool CanRunGroupOfFour(int headDimension) => F32HeadAttention.IsSupported(headDimension);
-
     /// <summary>
     /// <see cref="Segment"/> for the four query heads of KV head <paramref name="kvHead"/> (<paramref name="queries"/>: 4 ×
     /// 128 floats), whose partials lie <paramref name="partialStride"/> floats apart from <paramref name="partials"/>.
@@ -65,19 +62,22 @@ internal static unsafe class CompactAttention
     /// <see cref="GroupBlockLength"/> rows is widened once into an L1 buffer (scaled formats: code × scale, per group)
     /// and the F32 kernels run on it for the four heads; the online softmax works on one 16-lane vector per head.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SegmentOfFour(KvCacheType type, in KvLayerView layer, int kvHeads, int kvHead, float* queries, int start, int end,
                                      float scale, float* partials, int partialStride)
     {
-        switch (type)
+        const int d = F32HeadAttention.HeadDimension, block = GroupBlockLength;
+        var keyRows = stackalloc float[block * d]; // one block's rows, widened (8 KB each)
+        var valueRows = stackalloc float[block * d];
+        var weights = stackalloc float[4 * block];
+        Begin(partials, partialStride, out var max, out var sum);
+        for (var first = start; first < end; first += block)
         {
-            case KvCacheType.F16: SegmentOfFour<Float16KvFormat>(layer, kvHeads, kvHead, queries, start, end, scale, partials, partialStride); break;
-            case KvCacheType.BF16: SegmentOfFour<BFloat16KvFormat>(layer, kvHeads, kvHead, queries, start, end, scale, partials, partialStride); break;
-            case KvCacheType.Fp8E4M3: SegmentOfFour<Fp8E4M3KvFormat>(layer, kvHeads, kvHead, queries, start, end, scale, partials, partialStride); break;
-            case KvCacheType.Fp8E5M2: SegmentOfFour<Fp8E5M2KvFormat>(layer, kvHeads, kvHead, queries, start, end, scale, partials, partialStride); break;
-            case KvCacheType.Int8: SegmentOfFour<Int8KvFormat>(layer, kvHeads, kvHead, queries, start, end, scale, partials, partialStride); break;
-            case KvCacheType.Int4: SegmentOfFour<Int4KvFormat>(layer, kvHeads, kvHead, queries, start, end, scale, partials, partialStride); break;
-            default: throw new NotSupportedException($"{type} is not a compact KV cache type.");
+            var n = Math.Min(block, end - first);
+            WidenRows(type, layer, kvHeads, kvHead, first, n, keyRows, valueRows);
+            BlockOfFour(keyRows, valueRows, n, queries, scale, weights, ref max, ref sum, partials, partialStride);
         }
+        End(partials, partialStride, max, sum);
     }
 
     /// <summary>softmax-weighted Σ v from <paramref name="segments"/> partial results, into <paramref name="output"/>.</summary>
@@ -149,28 +149,10 @@ internal static unsafe class CompactAttention
         partial[1] = sum;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SegmentOfFour<TFormat>(in KvLayerView layer, int kvHeads, int kvHead, float* queries, int start, int end, float scale,
-                                               float* partials, int partialStride)
-        where TFormat : struct, IKvElementFormat
-    {
-        const int d = F32HeadAttention.HeadDimension, block = GroupBlockLength;
-        var keyRows = stackalloc float[block * d]; // one block's rows, widened (8 KB each)
-        var valueRows = stackalloc float[block * d];
-        var weights = stackalloc float[4 * block];
-        Begin(partials, partialStride, out var max, out var sum);
-        for (var first = start; first < end; first += block)
-        {
-            var n = Math.Min(block, end - first);
-            WidenRows<TFormat>(layer, kvHeads, kvHead, first, n, keyRows, valueRows);
-            BlockOfFour(keyRows, valueRows, n, queries, scale, weights, ref max, ref sum, partials, partialStride);
-        }
-        End(partials, partialStride, max, sum);
-    }
-
     /// <summary>
-    /// <see cref="SegmentOfFour"/> over <paramref name="count"/> positions whose rows <see cref="WidenRows"/> already widened (prompt prefill widens a
-    /// segment once for several tokens). The blocks and every operation are the same, so the results are bit-identical.
+    /// <see cref="SegmentOfFour"/> over <paramref name="count"/> positions whose rows <see cref="WidenRows"/> already
+    /// widened (prompt prefill widens a segment once for several tokens). The blocks and every operation are the same, so
+    /// the results are bit-identical.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WidenedSegmentOfFour(float* keyRows, float* valueRows, float* queries, int count, float scale, float* partials, int partialStride)

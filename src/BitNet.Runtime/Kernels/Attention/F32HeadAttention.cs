@@ -53,8 +53,7 @@ internal static unsafe class F32HeadAttention
                 for (var m = 0; m < ScoreBlock / 4; m++)
                 {
                     var u = t + 4 * m;
-                    for (var ahead = u + PrefetchDistance; ahead < Math.Min(count, u + PrefetchDistance + 4); ahead++)
-                        PrefetchRow(keys + (long)ahead * stride);
+                    PrefetchRows(keys, stride, u + PrefetchDistance, Math.Min(count, u + PrefetchDistance + 4));
                     FourRows(q, keys + (long)u * stride, stride, out var a0, out var a1, out var a2, out var a3);
                     pairs[2 * m] = Merge(a0, a1);
                     pairs[2 * m + 1] = Merge(a2, a3);
@@ -64,8 +63,7 @@ internal static unsafe class F32HeadAttention
         }
         for (; t + 4 <= count; t += 4)
         {
-            for (var ahead = t + PrefetchDistance; ahead < Math.Min(count, t + PrefetchDistance + 4); ahead++)
-                PrefetchRow(keys + (long)ahead * stride);
+            PrefetchRows(keys, stride, t + PrefetchDistance, Math.Min(count, t + PrefetchDistance + 4));
             FourRows(q, keys + (long)t * stride, stride, out var a0, out var a1, out var a2, out var a3);
             scores[t] = Vector512.Sum(a0 + Vector512<float>.Zero) * scale;
             scores[t + 1] = Vector512.Sum(a1 + Vector512<float>.Zero) * scale;
@@ -105,8 +103,7 @@ internal static unsafe class F32HeadAttention
 
     /// <summary>
     /// <see cref="Scores"/> for the four query heads of one KV group at once: every key row is loaded once for all four
-    /// (prompt prefill, where a layer's keys no longer fit in L2). Each score is exactly <see cref="Scores"/>'s, so the
-    /// results are bit-identical.
+    /// (a layer's keys soon outgrow L2). Each score is exactly <see cref="Scores"/>'s, so the results are bit-identical.
     /// </summary>
     /// <remarks>
     /// Positions go in blocks of <see cref="ScoreBlock"/>: instead of one horizontal sum per position and head (a chain of
@@ -131,8 +128,7 @@ internal static unsafe class F32HeadAttention
                 for (var m = 0; m < ScoreBlock / 2; m++)
                 {
                     var u = t + 2 * m;
-                    for (var ahead = u + PrefetchDistance; ahead < Math.Min(count, u + PrefetchDistance + 2); ahead++)
-                        PrefetchRow(keys + (long)ahead * stride);
+                    PrefetchRows(keys, stride, u + PrefetchDistance, Math.Min(count, u + PrefetchDistance + 2));
                     PairOfFour(q0, q1, q2, q3, keys + (long)u * stride, stride, pairs + m);
                 }
                 (Reduce(pairs) * scales).Store(s0 + t);
@@ -324,6 +320,13 @@ internal static unsafe class F32HeadAttention
         o5.Store(output + 80);
         o6.Store(output + 96);
         o7.Store(output + 112);
+    }
+
+    /// <summary>Brings rows [<paramref name="from"/>, <paramref name="to"/>), <paramref name="stride"/> floats apart, towards L1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchRows(float* rows, int stride, int from, int to)
+    {
+        for (var r = from; r < to; r++) PrefetchRow(rows + (long)r * stride);
     }
 
     /// <summary>Brings one 128-float row (eight cache lines) towards L1.</summary>
